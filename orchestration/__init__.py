@@ -1,0 +1,1 @@
+"""Customer-journey warehouse: loaders, sample-export generator and Dagster code location."""

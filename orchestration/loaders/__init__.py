@@ -1,0 +1,1 @@
+"""Loaders: landing-folder exports -> DuckDB schema raw."""
