@@ -64,7 +64,9 @@ RAW_METADATA_COLUMNS = {
     "_loaded_at": "TIMESTAMP",  # UTC
 }
 
-_PARAM_VALUE = "STRUCT(string_value VARCHAR, int_value BIGINT, float_value DOUBLE, double_value DOUBLE)"
+_PARAM_VALUE = (
+    "STRUCT(string_value VARCHAR, int_value BIGINT, float_value DOUBLE, double_value DOUBLE)"
+)
 
 # GA4 BigQuery export schema (the fields this project reads and their neighbours). In the JSON
 # extract INT64 values arrive as JSON strings; DuckDB casts them to BIGINT while reading.

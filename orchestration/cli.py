@@ -1,0 +1,97 @@
+"""The `journey` command line: generate sample exports, run the nightly job, summarise."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from orchestration.config import landing_dir, warehouse_path
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from orchestration.generator import generate
+
+    summary = generate(
+        out_dir=Path(args.out).resolve(),
+        customers=args.customers,
+        days=args.days,
+        seed=args.seed,
+        start=args.start,
+        ga4_format=args.format,
+    )
+    print(summary)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+
+    landing = landing_dir(args.landing)
+    warehouse = warehouse_path(args.warehouse)
+    if not landing.is_dir():
+        print(f"landing folder {landing} does not exist", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    defs = build_definitions(landing, warehouse)
+    job = defs.resolve_job_def("nightly")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    seconds = time.perf_counter() - started
+    if not result.success:
+        for event in result.all_events:
+            if event.is_failure and event.event_specific_data is not None:
+                error = getattr(event.event_specific_data, "error", None)
+                if error is not None:
+                    print(f"{event.step_key}: {error.message.strip()}", file=sys.stderr)
+        print(f"nightly job FAILED after {seconds:.1f}s; warehouse {warehouse}", file=sys.stderr)
+        return 1
+    print(f"nightly job succeeded in {seconds:.1f}s; warehouse {warehouse}")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from orchestration.summary import print_summary
+
+    return print_summary(warehouse_path(args.warehouse))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="journey", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser(
+        "generate", help="write realistic sample exports of every source"
+    )
+    generate.add_argument("--out", required=True, help="landing folder to write")
+    generate.add_argument("--customers", type=int, default=2000)
+    generate.add_argument("--days", type=int, default=60)
+    generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument("--start", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
+    generate.add_argument(
+        "--format", choices=("json", "parquet", "both"), default="json", help="GA4 file format"
+    )
+    generate.set_defaults(handler=_generate)
+
+    run = commands.add_parser("run", help="run the nightly job (load + dbt build) in-process")
+    run.add_argument("--landing", default=None, help="landing folder (env JOURNEY_LANDING_DIR)")
+    run.add_argument("--warehouse", default=None, help="DuckDB file (env JOURNEY_WAREHOUSE)")
+    run.set_defaults(handler=_run)
+
+    summary = commands.add_parser("summary", help="rows per table and where things are")
+    summary.add_argument("--warehouse", default=None)
+    summary.set_defaults(handler=_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

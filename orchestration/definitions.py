@@ -1,0 +1,55 @@
+"""Dagster code location: loaders, dbt models, the nightly job and its 02:00 schedule."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.config import WAREHOUSE_ENV, landing_dir, schedule_timezone, warehouse_path
+from orchestration.dbt_assets import dbt_project, journey_dbt_assets
+from orchestration.raw_assets import raw_assets
+from orchestration.resources import WarehouseResource
+
+NIGHTLY_CRON = "0 2 * * *"
+
+nightly_job = dg.define_asset_job(
+    name="nightly",
+    selection=dg.AssetSelection.all(),
+    description="Load every landing-folder export into raw, then dbt build (models + tests).",
+    # In-process: one process writes DuckDB at a time, steps run in dependency order.
+    executor_def=dg.in_process_executor,
+)
+
+nightly_schedule = dg.ScheduleDefinition(
+    name="nightly_at_two",
+    job=nightly_job,
+    cron_schedule=NIGHTLY_CRON,
+    execution_timezone=schedule_timezone(),
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+
+def build_definitions(
+    landing: str | Path | None = None, warehouse: str | Path | None = None
+) -> dg.Definitions:
+    landing_path = landing_dir(landing)
+    warehouse_file = warehouse_path(warehouse)
+    # dbt reads the warehouse path from this variable (profiles.yml).
+    os.environ[WAREHOUSE_ENV] = str(warehouse_file)
+    return dg.Definitions(
+        assets=[*raw_assets, journey_dbt_assets],
+        jobs=[nightly_job],
+        schedules=[nightly_schedule],
+        resources={
+            "warehouse": WarehouseResource(
+                landing_dir=str(landing_path), warehouse_path=str(warehouse_file)
+            ),
+            "dbt": DbtCliResource(project_dir=dbt_project),
+        },
+    )
+
+
+defs = build_definitions()
