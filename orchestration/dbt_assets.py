@@ -1,24 +1,37 @@
 """The dbt project (repo root) as Dagster assets; dbt tests become asset checks."""
 
-from __future__ import annotations
-
+import shutil
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.dbt_project import using_dagster_dev
 
 from orchestration.config import PROJECT_DIR
 from orchestration.raw_assets import DUCKDB_POOL
 
+# The dbt installed beside this Python (the venv's), also when the venv is not activated.
+_VENV_DBT = Path(sys.executable).parent / "dbt"
+DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT.exists() else (shutil.which("dbt") or "dbt")
+
+
 dbt_project = DbtProject(project_dir=PROJECT_DIR)
 
 
-def ensure_manifest(project: DbtProject = dbt_project) -> None:
-    """Parse the project when no manifest exists (a fresh clone, CI), and under `dagster dev`."""
-    project.prepare_if_dev()
-    if not project.manifest_path.exists():
-        project.preparer.prepare(project)
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+
+
+def ensure_manifest() -> None:
+    """Parse the project under `dagster dev`, and whenever no manifest exists (a fresh clone, CI).
+
+    dagster-dbt's own preparer only acts under `dagster dev` and calls a `dbt` found on PATH.
+    """
+    if using_dagster_dev() or not dbt_project.manifest_path.exists():
+        dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
 
 
 ensure_manifest()

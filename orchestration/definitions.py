@@ -6,10 +6,9 @@ import os
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.config import WAREHOUSE_ENV, landing_dir, schedule_timezone, warehouse_path
-from orchestration.dbt_assets import dbt_project, journey_dbt_assets
+from orchestration.dbt_assets import dbt_resource, journey_dbt_assets
 from orchestration.raw_assets import raw_assets
 from orchestration.resources import WarehouseResource
 
@@ -47,7 +46,7 @@ def build_definitions(
             "warehouse": WarehouseResource(
                 landing_dir=str(landing_path), warehouse_path=str(warehouse_file)
             ),
-            "dbt": DbtCliResource(project_dir=dbt_project),
+            "dbt": dbt_resource(),
         },
     )
 

@@ -1,7 +1,5 @@
 """One Dagster asset per raw table: load its files from the landing folder into schema raw."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from orchestration.loaders.landing import Source, all_sources, connect, load_source

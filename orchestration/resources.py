@@ -1,7 +1,5 @@
 """Dagster resources: where the landing folder and the DuckDB warehouse are."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg
