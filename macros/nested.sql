@@ -1,0 +1,34 @@
+{#- Deterministic string serialisation of a nested value (list / struct), e.g. to hash it. -#}
+{% macro serialize_nested(column) -%}
+    {{ return(adapter.dispatch('serialize_nested', 'journey')(column)) }}
+{%- endmacro %}
+
+{% macro default__serialize_nested(column) -%}
+    {{ exceptions.raise_compiler_error("journey.serialize_nested has no implementation for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{% macro duckdb__serialize_nested(column) -%}
+    cast({{ column }} as varchar)
+{%- endmacro %}
+
+{#- A complete SELECT that returns one row per element of the list column `list_column` of `relation`:
+    the `keep_columns`, the element as `element_alias` and its 1-based position as `index_alias`.
+    Rows whose list is null or empty produce no rows. -#}
+{% macro explode_with_index(relation, list_column, keep_columns, element_alias='element', index_alias='element_index') -%}
+    {{ return(adapter.dispatch('explode_with_index', 'journey')(relation, list_column, keep_columns, element_alias, index_alias)) }}
+{%- endmacro %}
+
+{% macro default__explode_with_index(relation, list_column, keep_columns, element_alias, index_alias) -%}
+    {{ exceptions.raise_compiler_error("journey.explode_with_index has no implementation for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{% macro duckdb__explode_with_index(relation, list_column, keep_columns, element_alias, index_alias) -%}
+    select
+        {%- for column in keep_columns %}
+        {{ column }},
+        {%- endfor %}
+        unnest({{ list_column }}) as {{ element_alias }},
+        generate_subscripts({{ list_column }}, 1) as {{ index_alias }}
+    from {{ relation }}
+    where {{ list_column }} is not null
+{%- endmacro %}
