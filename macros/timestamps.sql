@@ -13,9 +13,9 @@
 
 {#- 'YYYYMMDD' string -> date; null when the string is not a valid date. Portable (substring + safe_cast). -#}
 {% macro yyyymmdd_to_date(column) -%}
-    {{ dbt.safe_cast(
+    {{ journey.safe_cast(
         dbt.concat(["substring(" ~ column ~ ", 1, 4)", "'-'", "substring(" ~ column ~ ", 5, 2)", "'-'", "substring(" ~ column ~ ", 7, 2)"]),
-        api.Column.translate_type("date")) }}
+        "date") }}
 {%- endmacro %}
 
 {#- Naive UTC timestamp -> naive local wall-clock timestamp in time zone `tz` (an IANA name such as

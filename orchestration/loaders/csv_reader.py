@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 from pathlib import Path
 
 import duckdb
@@ -51,26 +53,46 @@ def parse_expression(column_sql: str, kind: str) -> str:
     raise ValueError(f"unknown column kind {kind!r}")
 
 
-def _headers(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Normalised header -> header as written in the file."""
-    names = [row[0] for row in con.execute(f"describe {_TEXT}").fetchall()]
-    return {name.strip().lower(): name for name in names}
+def _read_header(path: Path, rel: str, source: CsvSource) -> list[str]:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            first = next(csv.reader(handle, delimiter=source.delimiter), None)
+    except UnicodeDecodeError as error:
+        raise LoadError(rel, f"header is not UTF-8 text: {error.reason}") from error
+    if not first or not any(cell.strip() for cell in first):
+        raise LoadError(rel, "the file is empty (no header line)")
+    return first
 
 
-def _read_text(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: CsvSource) -> None:
+def _read_text(
+    con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: CsvSource
+) -> list[str]:
+    """Load every cell as text into `incoming_text` (columns c0, c1, ...); return the header.
+
+    The header is read here and the parser runs without sniffing, so a row with a wrong number of
+    fields is an error naming its line instead of a silently re-guessed dialect.
+    """
     if path.stat().st_size == 0:
         raise LoadError(rel, "the file is empty (not even a header line)")
+    header = _read_header(path, rel, source)
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
     try:
         con.execute(
             f"""
             create or replace temp table {_TEXT} as
-            select * from read_csv({quote_literal(str(path))}, header = true, all_varchar = true,
+            select * from read_csv({quote_literal(str(path))}, header = false, skip = 1,
+                auto_detect = false, columns = {columns},
                 delim = {quote_literal(source.delimiter)}, quote = '"', escape = '"',
                 strict_mode = true, null_padding = false)
             """
         )
     except duckdb.Error as error:
-        raise LoadError(rel, f"cannot be read as CSV: {error}") from error
+        line = re.search(r"CSV Error on Line: (\d+)", str(error))
+        row = int(line.group(1)) - 1 if line else None
+        lines = str(error).split("Possible fixes")[0].splitlines()
+        what = "; ".join(line.strip() for line in lines if line.strip())
+        raise LoadError(rel, f"cannot be read as CSV: {what}", row=row) from error
+    return header
 
 
 def _first_bad_cell(
@@ -105,8 +127,9 @@ def _first_bad_cell(
 
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: CsvSource) -> list[str]:
     """Create temp table `incoming` (raw columns + _source_row); return notes for the manifest."""
-    _read_text(con, path, rel, source)
-    headers = _headers(con)
+    header = _read_text(con, path, rel, source)
+    # normalised header -> text column; the first of duplicated headers wins
+    headers = {name.strip().lower(): f"c{i}" for i, name in reversed(list(enumerate(header)))}
     missing = [h for h in source.required_headers if h.strip().lower() not in headers]
     if missing:
         raise LoadError(rel, "required column missing from the header", column=missing[0])
@@ -138,5 +161,5 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: CsvS
         f"create or replace temp table {INCOMING} as select {', '.join(selected)} from {_TEXT}"
     )
     declared = {c.header.lower() for c in source.columns}
-    extra = sorted(header for key, header in headers.items() if key not in declared)
+    extra = [name for name in header if name.strip().lower() not in declared]
     return [f"extra columns kept in the file, not loaded: {', '.join(extra)}"] if extra else []

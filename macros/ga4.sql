@@ -1,0 +1,89 @@
+{#- The GA4 event params the warehouse flattens: (param key, output column, kind).
+    kind: int | double | string | flag ('1' sent as string or int -> true). -#}
+{% macro ga4_event_param_spec() -%}
+    {{ return([
+        ('ga_session_id', 'ga_session_id', 'int'),
+        ('ga_session_number', 'ga_session_number', 'int'),
+        ('page_location', 'page_location', 'string'),
+        ('page_referrer', 'page_referrer', 'string'),
+        ('page_title', 'page_title', 'string'),
+        ('engagement_time_msec', 'engagement_time_msec', 'int'),
+        ('session_engaged', 'session_engaged', 'flag'),
+        ('entrances', 'entrances', 'int'),
+        ('source', 'param_source', 'string'),
+        ('medium', 'param_medium', 'string'),
+        ('campaign', 'param_campaign', 'string'),
+        ('term', 'param_term', 'string'),
+        ('content', 'param_content', 'string'),
+        ('gclid', 'param_gclid', 'string'),
+        ('currency', 'currency', 'string'),
+        ('value', 'value', 'double'),
+        ('transaction_id', 'param_transaction_id', 'string'),
+    ]) }}
+{%- endmacro %}
+
+{#- The value struct {string_value, int_value, float_value, double_value} of the first param named `key`
+    in the GA4 key/value list `params_column`; null when the param is absent. -#}
+{% macro ga4_param_value(params_column, key) -%}
+    {{ return(adapter.dispatch('ga4_param_value', 'journey')(params_column, key)) }}
+{%- endmacro %}
+
+{% macro default__ga4_param_value(params_column, key) -%}
+    {{ exceptions.raise_compiler_error("journey.ga4_param_value has no implementation for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{% macro duckdb__ga4_param_value(params_column, key) -%}
+    list_filter({{ params_column }}, lambda p: p.key = '{{ key }}')[1].value
+{%- endmacro %}
+
+{#- Step 1 of the flattening, for a SELECT list: one value struct per param of the spec, named
+    `_param__<column>`, all picked from the list in the same projection. -#}
+{% macro ga4_event_param_structs(params_column='event_params') -%}
+    {%- for key, column, kind in journey.ga4_event_param_spec() %}
+    {{ journey.ga4_param_value(params_column, key) }} as _param__{{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Step 2, for the SELECT list of the next CTE: the typed column of each param from its value struct. -#}
+{% macro ga4_event_param_columns() -%}
+    {%- for key, column, kind in journey.ga4_event_param_spec() %}
+    {{ journey.ga4_typed_param('_param__' ~ column, kind) }} as {{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- One typed value from a GA4 param value struct. GA4 puts a value in whichever of string/int/float/double
+    the tag sent, so each kind coalesces across them. -#}
+{% macro ga4_typed_param(value, kind) -%}
+    {%- if kind == 'int' -%}
+        coalesce(
+            {{ value }}.int_value,
+            {{ journey.safe_cast(value ~ ".string_value", "bigint") }},
+            cast(coalesce({{ value }}.double_value, {{ value }}.float_value) as bigint)
+        )
+    {%- elif kind == 'double' -%}
+        coalesce(
+            cast({{ value }}.int_value as double),
+            {{ value }}.float_value,
+            {{ value }}.double_value,
+            {{ journey.safe_cast(value ~ ".string_value", "double") }}
+        )
+    {%- elif kind == 'flag' -%}
+        case
+            when {{ value }} is null then null
+            when coalesce(
+                trim({{ value }}.string_value),
+                cast({{ value }}.int_value as {{ dbt.type_string() }}),
+                cast(cast(coalesce({{ value }}.double_value, {{ value }}.float_value) as bigint) as {{ dbt.type_string() }})
+            ) = '1' then true
+            else false
+        end
+    {%- elif kind == 'string' -%}
+        coalesce(
+            {{ value }}.string_value,
+            cast({{ value }}.int_value as {{ dbt.type_string() }}),
+            cast(coalesce({{ value }}.double_value, {{ value }}.float_value) as {{ dbt.type_string() }})
+        )
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("ga4_typed_param: unknown kind " ~ kind) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,62 @@
+{#- One row per item of a GA4 e-commerce event (view_item, add_to_cart, purchase, ...). -#}
+
+with
+
+events as (
+
+    select
+        event_key,
+        event_date,
+        event_at,
+        event_name,
+        user_pseudo_id,
+        transaction_id,
+        currency,
+        items
+    from {{ ref('stg_ga4__events') }}
+
+),
+
+unnested as (
+
+    {{ journey.explode_with_index(
+        'events',
+        'items',
+        ['event_key', 'event_date', 'event_at', 'event_name', 'user_pseudo_id', 'transaction_id', 'currency'],
+        element_alias='item',
+        index_alias='item_index',
+    ) }}
+
+),
+
+final as (
+
+    select
+        {{ journey.surrogate_key(['event_key', 'item_index']) }} as event_item_key,
+        event_key,
+        item_index,
+        event_date,
+        event_at,
+        event_name,
+        user_pseudo_id,
+        transaction_id,
+        currency,
+        item.item_id as item_id,
+        item.item_name as item_name,
+        item.item_brand as item_brand,
+        item.item_variant as item_variant,
+        item.item_category as item_category,
+        item.price as price,
+        item.price_in_usd as price_in_usd,
+        item.quantity as quantity,
+        item.item_revenue as item_revenue,
+        item.item_revenue_in_usd as item_revenue_in_usd,
+        item.coupon as coupon,
+        item.affiliation as affiliation,
+        item.item_list_name as item_list_name,
+        item.promotion_name as promotion_name
+    from unnested
+
+)
+
+select * from final

@@ -1,0 +1,256 @@
+{{ config(materialized='table') }}
+
+{#- One row per GA4 event: intraday rows replaced by the daily export, exact duplicates removed, the
+    event params and nested records flattened to columns. -#}
+
+with
+
+source as (
+
+    select * from {{ source('ga4', 'ga4_events') }}
+
+),
+
+source_files as (
+
+    -- One row per loaded export file: daily `events_YYYYMMDD` or intraday `events_intraday_YYYYMMDD`.
+    select
+        _source_file,
+        {{ journey.regexp_extract_group(journey.file_basename('_source_file'), '^events_intraday_([0-9]{8})', 1) }} is not null as is_intraday,
+        {{ journey.regexp_extract_group(journey.file_basename('_source_file'), '^events_([0-9]{8})', 1) }} as daily_table_suffix
+    from (select distinct _source_file from source) as files
+
+),
+
+days_with_daily_export as (
+
+    select distinct daily_table_suffix as event_date
+    from source_files
+    where daily_table_suffix is not null
+
+),
+
+without_replaced_intraday as (
+
+    -- The daily table replaces the intraday table of the same day.
+    select
+        source.*,
+        coalesce(source_files.is_intraday, false) as is_intraday
+    from source
+    left join source_files
+        on source._source_file = source_files._source_file
+    left join days_with_daily_export
+        on source.event_date = days_with_daily_export.event_date
+    where not (coalesce(source_files.is_intraday, false) and days_with_daily_export.event_date is not null)
+
+),
+
+keyed as (
+
+    select
+        {{ journey.surrogate_key([
+            'user_pseudo_id',
+            'event_timestamp',
+            'event_name',
+            journey.serialize_nested('event_params'),
+        ]) }} as event_key,
+        *
+    from without_replaced_intraday
+
+),
+
+deduplicated as (
+
+    -- Exact duplicates (same user, timestamp, name and params): keep one, preferring the daily export.
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by event_key
+                order by is_intraday, _source_file, _source_row
+            ) as duplicate_rank
+        from keyed
+    ) as ranked
+    where duplicate_rank = 1
+
+),
+
+params_extracted as (
+
+    -- Every param of journey.ga4_event_param_spec() picked from the list in this one projection.
+    select
+        *,
+        {{ journey.ga4_event_param_structs('event_params') }}
+    from deduplicated
+
+),
+
+flattened as (
+
+    select
+        event_key,
+        {{ journey.yyyymmdd_to_date('event_date') }} as event_date,
+        {{ journey.epoch_micros_to_timestamp('event_timestamp') }} as event_at,
+        event_timestamp as event_timestamp_micros,
+        event_name,
+        user_pseudo_id,
+        {{ journey.clean_string('user_id') }} as user_id,
+        {{ journey.epoch_micros_to_timestamp('user_first_touch_timestamp') }} as user_first_touch_at,
+        coalesce(lower(privacy_info.analytics_storage), 'yes') <> 'no' as has_analytics_consent,
+        privacy_info.analytics_storage as privacy_analytics_storage,
+        privacy_info.ads_storage as privacy_ads_storage,
+
+        {{ journey.ga4_event_param_columns() }},
+        event_value_in_usd,
+
+        device.category as device_category,
+        device.operating_system as device_operating_system,
+        device.operating_system_version as device_operating_system_version,
+        device.language as device_language,
+        device.mobile_brand_name as device_mobile_brand_name,
+        device.mobile_model_name as device_mobile_model_name,
+        device.web_info.browser as device_browser,
+        device.web_info.browser_version as device_browser_version,
+        device.web_info.hostname as device_hostname,
+
+        geo.country as geo_country,
+        geo.region as geo_region,
+        geo.city as geo_city,
+        geo.continent as geo_continent,
+        geo.sub_continent as geo_sub_continent,
+        geo.metro as geo_metro,
+
+        traffic_source.source as traffic_source_source,
+        traffic_source.medium as traffic_source_medium,
+        traffic_source.name as traffic_source_name,
+
+        collected_traffic_source.manual_source as collected_source,
+        collected_traffic_source.manual_medium as collected_medium,
+        collected_traffic_source.manual_campaign_id as collected_campaign_id,
+        collected_traffic_source.manual_campaign_name as collected_campaign,
+        collected_traffic_source.manual_term as collected_term,
+        collected_traffic_source.manual_content as collected_content,
+        collected_traffic_source.gclid as collected_gclid,
+        collected_traffic_source.dclid as collected_dclid,
+        collected_traffic_source.srsltid as collected_srsltid,
+
+        ecommerce.transaction_id as ecommerce_transaction_id,
+        ecommerce.purchase_revenue as ecommerce_purchase_revenue,
+        ecommerce.purchase_revenue_in_usd as ecommerce_purchase_revenue_in_usd,
+        ecommerce.refund_value as ecommerce_refund_value,
+        ecommerce.refund_value_in_usd as ecommerce_refund_value_in_usd,
+        ecommerce.shipping_value as ecommerce_shipping_value,
+        ecommerce.tax_value as ecommerce_tax_value,
+        ecommerce.unique_items as ecommerce_unique_items,
+        ecommerce.total_item_quantity as ecommerce_total_item_quantity,
+
+        items,
+        stream_id,
+        platform,
+        is_intraday,
+        _source_file,
+        _source_row
+    from params_extracted
+
+),
+
+final as (
+
+    select
+        event_key,
+        event_date,
+        event_at,
+        event_timestamp_micros,
+        event_name,
+        user_pseudo_id,
+        user_id,
+        user_first_touch_at,
+        has_analytics_consent,
+        privacy_analytics_storage,
+        privacy_ads_storage,
+
+        ga_session_id,
+        ga_session_number,
+        page_location,
+        {{ journey.url_host('page_location') }} as page_host,
+        {{ journey.url_path('page_location') }} as page_path,
+        page_referrer,
+        page_title,
+        engagement_time_msec,
+        session_engaged,
+        entrances,
+        param_source,
+        param_medium,
+        param_campaign,
+        param_term,
+        param_content,
+        param_gclid,
+        currency,
+        value,
+        event_value_in_usd,
+        coalesce(
+            nullif(nullif(trim(param_transaction_id), ''), '(not set)'),
+            nullif(nullif(trim(ecommerce_transaction_id), ''), '(not set)')
+        ) as transaction_id,
+        coalesce(
+            {{ journey.url_query_param('page_location', '_kx') }},
+            {{ journey.url_query_param('page_location', 'mc_eid') }}
+        ) as subscriber_id,
+        case
+            when {{ journey.url_query_param('page_location', '_kx', decode=false) }} is not null then 'klaviyo'
+            when {{ journey.url_query_param('page_location', 'mc_eid', decode=false) }} is not null then 'mailchimp'
+        end as subscriber_id_platform,
+
+        device_category,
+        device_operating_system,
+        device_operating_system_version,
+        device_language,
+        device_mobile_brand_name,
+        device_mobile_model_name,
+        device_browser,
+        device_browser_version,
+        device_hostname,
+
+        geo_country,
+        geo_region,
+        geo_city,
+        geo_continent,
+        geo_sub_continent,
+        geo_metro,
+
+        traffic_source_source,
+        traffic_source_medium,
+        traffic_source_name,
+
+        collected_source,
+        collected_medium,
+        collected_campaign_id,
+        collected_campaign,
+        collected_term,
+        collected_content,
+        collected_gclid,
+        collected_dclid,
+        collected_srsltid,
+
+        ecommerce_transaction_id,
+        ecommerce_purchase_revenue,
+        ecommerce_purchase_revenue_in_usd,
+        ecommerce_refund_value,
+        ecommerce_refund_value_in_usd,
+        ecommerce_shipping_value,
+        ecommerce_tax_value,
+        ecommerce_unique_items,
+        ecommerce_total_item_quantity,
+
+        items,
+        stream_id,
+        platform,
+        is_intraday,
+        _source_file,
+        _source_row
+    from flattened
+
+)
+
+select * from final

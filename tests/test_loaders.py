@@ -1,0 +1,327 @@
+"""Loaders: typed raw tables, idempotent reloads, replaced re-deliveries, located errors."""
+
+import gzip
+import json
+import shutil
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.loaders.errors import LoadError
+from orchestration.loaders.landing import load_all
+
+CONTACTS = (
+    "Record ID,First Name,Email,Lifecycle Stage,Create Date,Portal Extra\n"
+    "101,Ann, Ann@Example.com ,lead,2024-01-01 10:00,x\n"
+    "102,Bob,bob@example.com,customer,2024-01-02 11:30,y\n"
+)
+# Shopify: order-level columns on the first line-item row only; Created at with a UTC offset.
+ORDERS = (
+    "Name,Email,Financial Status,Accepts Marketing,Currency,Subtotal,Shipping,Taxes,Total,"
+    "Created at,Lineitem quantity,Lineitem name,Lineitem price,Refunded Amount\n"
+    '#1001,ann@example.com,paid,yes,EUR,20.00,5.00,3.80,"28.80",2024-03-01 10:15:22 +0100,1,Mug,10.00,\n'
+    "#1001,,,,,,,,,,2,Cup,5.00,\n"
+    "#1002,bob@example.com,partially_refunded,no,USD,7.50,0,0,7.50,2024-03-02 23:59:59 -0500,3,Pen,2.50,2.50\n"
+)
+
+
+def ga4_event(line: int, user: str = "111.222", name: str = "page_view") -> dict:
+    timestamp = 1_704_067_200_000_000 + line * 1_000_000
+    return {
+        "event_date": "20240101",
+        "event_timestamp": str(timestamp),  # INT64 as a JSON string, as BigQuery extracts it
+        "event_name": name,
+        "user_pseudo_id": user,
+        "event_params": [
+            {"key": "ga_session_id", "value": {"int_value": "1704067200"}},
+            {"key": "page_location", "value": {"string_value": f"https://shop.example/p{line}"}},
+        ],
+        "device": {"category": "mobile", "web_info": {"browser": "Chrome"}},
+    }
+
+
+def write_ga4(path: Path, events: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        for event in events:
+            handle.write(json.dumps(event) + "\n")
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    root = tmp_path / "landing"
+    (root / "crm").mkdir(parents=True)
+    (root / "orders").mkdir()
+    (root / "crm" / "contacts.csv").write_text(CONTACTS)
+    (root / "orders" / "orders_export.csv").write_text(ORDERS)
+    write_ga4(root / "ga4" / "events_20240101.json.gz", [ga4_event(i) for i in range(1, 6)])
+    write_ga4(root / "ga4" / "events_20240102.json.gz", [ga4_event(i) for i in range(10, 13)])
+    return root
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return tmp_path / "wh" / "journey.duckdb"
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def raw_counts(warehouse: Path) -> dict[str, int]:
+    tables = [
+        row[0]
+        for row in query(
+            warehouse,
+            "select table_name from information_schema.tables where table_schema = 'raw'",
+        )
+    ]
+    return {t: query(warehouse, f"select count(*) from raw.{t}")[0][0] for t in tables}
+
+
+def test_loads_typed_rows(landing: Path, warehouse: Path) -> None:
+    load_all(warehouse, landing)
+    counts = raw_counts(warehouse)
+    assert counts["crm_contacts"] == 2
+    assert counts["shopify_orders"] == 3
+    assert counts["ga4_events"] == 8
+    assert counts["crm_deals"] == 0  # an optional source without files still has its table
+
+    first = query(
+        warehouse,
+        "select created_at, total, accepts_marketing, _source_row from raw.shopify_orders "
+        "where name = '#1002'",
+    )
+    # 23:59:59 at UTC-5 is 04:59:59 UTC the next day.
+    assert first == [(datetime(2024, 3, 3, 4, 59, 59), Decimal("7.5000"), False, 3)]
+    folded = query(
+        warehouse,
+        "select created_at from raw.shopify_orders where name = '#1001' order by _source_row",
+    )
+    assert folded == [(datetime(2024, 3, 1, 9, 15, 22),), (None,)]
+
+    ga4 = query(
+        warehouse,
+        "select event_timestamp, event_params[1].value.int_value, _source_row "
+        "from raw.ga4_events where _source_file = 'ga4/events_20240101.json.gz' order by _source_row",
+    )
+    assert [row[2] for row in ga4] == [1, 2, 3, 4, 5]
+    assert ga4[0][:2] == (1_704_067_201_000_000, 1_704_067_200)
+
+    notes = query(
+        warehouse, "select message from raw.load_manifest where file_path = 'crm/contacts.csv'"
+    )
+    assert "Portal Extra" in notes[0][0]
+
+
+def test_same_files_twice_change_nothing(landing: Path, warehouse: Path) -> None:
+    load_all(warehouse, landing)
+    before = raw_counts(warehouse)
+    reports = load_all(warehouse, landing)
+    assert raw_counts(warehouse) == before
+    assert all(f.status == "unchanged" for r in reports for f in r.files)
+
+
+def test_redelivered_file_replaces_only_its_rows(landing: Path, warehouse: Path) -> None:
+    load_all(warehouse, landing)
+    day_two_before = query(
+        warehouse,
+        "select * exclude (_loaded_at) from raw.ga4_events "
+        "where _source_file = 'ga4/events_20240102.json.gz' order by _source_row",
+    )
+    # GA4 re-exports day one with a late event added and one event changed.
+    events = [ga4_event(i) for i in range(1, 6)] + [ga4_event(7, name="add_to_cart")]
+    events[0]["event_name"] = "session_start"
+    write_ga4(landing / "ga4" / "events_20240101.json.gz", events)
+
+    reports = load_all(warehouse, landing)
+    statuses = {f.file_path: f.status for r in reports for f in r.files}
+    assert statuses["ga4/events_20240101.json.gz"] == "replaced"
+    assert statuses["ga4/events_20240102.json.gz"] == "unchanged"
+    day_one = query(
+        warehouse,
+        "select event_name from raw.ga4_events "
+        "where _source_file = 'ga4/events_20240101.json.gz' order by _source_row",
+    )
+    assert [r[0] for r in day_one] == ["session_start"] + ["page_view"] * 4 + ["add_to_cart"]
+    day_two_after = query(
+        warehouse,
+        "select * exclude (_loaded_at) from raw.ga4_events "
+        "where _source_file = 'ga4/events_20240102.json.gz' order by _source_row",
+    )
+    assert day_two_after == day_two_before
+    manifest = query(
+        warehouse,
+        "select status, row_count from raw.load_manifest "
+        "where file_path = 'ga4/events_20240101.json.gz' order by loaded_at",
+    )
+    assert manifest == [("loaded", 5), ("replaced", 6)]
+
+
+def truncate_gzip(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def malformed_line_three(path: Path) -> None:
+    lines = [json.dumps(ga4_event(i)) for i in range(1, 6)]
+    lines[2] = lines[2][:40]  # line 3 cut in the middle of an object
+    with gzip.open(path, "wt") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def missing_user_on_line_four(path: Path) -> None:
+    events = [ga4_event(i) for i in range(1, 6)]
+    del events[3]["user_pseudo_id"]
+    write_ga4(path, events)
+
+
+def bad_timestamp_string(path: Path) -> None:
+    events = [ga4_event(i) for i in range(1, 4)]
+    events[1]["event_timestamp"] = "17040672OO"
+    write_ga4(path, events)
+
+
+GA4_DAY = "ga4/events_20240101.json.gz"
+
+
+@pytest.mark.parametrize(
+    ("relative", "spoil", "row", "column", "reason"),
+    [
+        (GA4_DAY, truncate_gzip, None, None, "gzip"),
+        (GA4_DAY, malformed_line_three, 3, None, "malformed JSON"),
+        (GA4_DAY, missing_user_on_line_four, 4, "user_pseudo_id", "missing"),
+        (GA4_DAY, bad_timestamp_string, 2, "event_timestamp", "INT64"),
+        (
+            "orders/orders_export.csv",
+            lambda p: p.write_text(ORDERS.replace("Lineitem price", "Line price")),
+            None,
+            "Lineitem price",
+            "required column missing",
+        ),
+        (
+            "orders/orders_export.csv",
+            lambda p: p.write_text(ORDERS.replace("2024-03-02 23:59:59 -0500", "2024-02-31 10:00")),
+            3,
+            "Created at",
+            "cannot be parsed as timestamp",
+        ),
+        (
+            "orders/orders_export.csv",
+            lambda p: p.write_text(ORDERS.replace('"28.80"', '"28,80"')),
+            1,
+            "Total",
+            "cannot be parsed as decimal",
+        ),
+        (
+            "crm/contacts.csv",
+            lambda p: p.write_text(CONTACTS.replace("102,Bob", ",Bob")),
+            2,
+            "Record ID",
+            "required value is empty",
+        ),
+        (
+            "crm/contacts.csv",
+            lambda p: p.write_text(CONTACTS.replace("bob@example.com,", "bob@example.com,,")),
+            2,
+            None,
+            "Expected Number of Columns: 6 Found: 7",
+        ),
+        ("crm/contacts.csv", lambda p: p.write_text(""), None, None, "empty"),
+    ],
+)
+def test_bad_file_is_named_and_earlier_load_stays(
+    landing: Path, warehouse: Path, relative: str, spoil, row, column, reason: str
+) -> None:
+    load_all(warehouse, landing)
+    before = query(
+        warehouse,
+        "select * exclude (_loaded_at) from raw.ga4_events order by _source_file, _source_row",
+    )
+    counts_before = raw_counts(warehouse)
+
+    spoil(landing / relative)
+    with pytest.raises(LoadError) as caught:
+        load_all(warehouse, landing)
+    error = caught.value
+    assert error.file == relative
+    assert error.row == row
+    assert error.column == column
+    assert reason in str(error)
+    assert relative in str(error)
+
+    counts_after = raw_counts(warehouse)
+    assert counts_after.pop("load_manifest") == counts_before.pop("load_manifest") + 1
+    assert counts_after == counts_before
+    after = query(
+        warehouse,
+        "select * exclude (_loaded_at) from raw.ga4_events order by _source_file, _source_row",
+    )
+    assert after == before
+    failed = query(
+        warehouse, "select file_path, message from raw.load_manifest where status = 'failed'"
+    )
+    assert failed == [(relative, str(error))]
+
+
+def test_parquet_day_loads_like_json(landing: Path, warehouse: Path, tmp_path: Path) -> None:
+    load_all(warehouse, landing)
+    json_rows = query(
+        warehouse,
+        "select event_timestamp, event_name, user_pseudo_id, event_params, device "
+        "from raw.ga4_events where _source_file = 'ga4/events_20240102.json.gz' order by _source_row",
+    )
+    parquet_landing = tmp_path / "parquet_landing"
+    (parquet_landing / "ga4").mkdir(parents=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    con.execute(
+        "copy (select * exclude (_source_file, _source_row, _loaded_at) from raw.ga4_events "
+        "where _source_file = 'ga4/events_20240102.json.gz' order by _source_row) "
+        f"to '{parquet_landing / 'ga4' / 'events_20240102.parquet'}' (format parquet)"
+    )
+    con.close()
+    other = tmp_path / "other.duckdb"
+    load_all(other, parquet_landing)
+    parquet_rows = query(
+        other,
+        "select event_timestamp, event_name, user_pseudo_id, event_params, device "
+        "from raw.ga4_events order by _source_row",
+    )
+    assert parquet_rows == json_rows
+
+
+def test_generic_order_lines_follow_the_mapping(tmp_path: Path, warehouse: Path) -> None:
+    landing = tmp_path / "landing"
+    (landing / "generic_orders").mkdir(parents=True)
+    # Headers as named in dbt_project.yml var generic_order_lines_mapping, in another order.
+    (landing / "generic_orders" / "lines.csv").write_text(
+        "Qty,Unit Price,Order Number,Product,Order Date,Customer Email,Status\n"
+        "2,9.99,A-1,Socks,2024-05-01T08:00:00+02:00,x@example.com,completed\n"
+        "-1,9.99,A-1,Socks,2024-05-03T08:00:00+02:00,x@example.com,cancelled\n"
+    )
+    load_all(warehouse, landing)
+    rows = query(
+        warehouse,
+        "select order_id, quantity, unit_price, ordered_at, customer_id from raw.generic_order_lines "
+        "order by _source_row",
+    )
+    assert rows == [
+        ("A-1", 2, Decimal("9.9900"), datetime(2024, 5, 1, 6, 0), None),
+        ("A-1", -1, Decimal("9.9900"), datetime(2024, 5, 3, 6, 0), None),
+    ]
+
+
+def test_file_in_landing_is_never_modified(landing: Path, warehouse: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(landing, copy)
+    load_all(warehouse, landing)
+    for original in copy.rglob("*"):
+        if original.is_file():
+            assert (landing / original.relative_to(copy)).read_bytes() == original.read_bytes()
