@@ -22,13 +22,15 @@ nightly_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
-nightly_schedule = dg.ScheduleDefinition(
-    name="nightly_at_two",
-    job=nightly_job,
-    cron_schedule=NIGHTLY_CRON,
-    execution_timezone=schedule_timezone(),
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
+
+def nightly_schedule() -> dg.ScheduleDefinition:
+    return dg.ScheduleDefinition(
+        name="nightly_at_two",
+        job=nightly_job,
+        cron_schedule=NIGHTLY_CRON,
+        execution_timezone=schedule_timezone(),
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
 
 
 def build_definitions(
@@ -41,7 +43,7 @@ def build_definitions(
     return dg.Definitions(
         assets=[*raw_assets, journey_dbt_assets],
         jobs=[nightly_job],
-        schedules=[nightly_schedule],
+        schedules=[nightly_schedule()],
         resources={
             "warehouse": WarehouseResource(
                 landing_dir=str(landing_path), warehouse_path=str(warehouse_file)
