@@ -87,3 +87,24 @@
         {{ exceptions.raise_compiler_error("ga4_typed_param: unknown kind " ~ kind) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Compact, deterministic text of a GA4 key/value params list, for hashing an event: each param as
+    key:s<string>:i<int>:f<float>:d<double> (null values left out, the type letter keeps '1' and 1 apart),
+    joined with '|' in list order. -#}
+{% macro ga4_serialize_params(params_column) -%}
+    {{ return(adapter.dispatch('ga4_serialize_params', 'journey')(params_column)) }}
+{%- endmacro %}
+
+{% macro default__ga4_serialize_params(params_column) -%}
+    {{ exceptions.raise_compiler_error("journey.ga4_serialize_params has no implementation for adapter " ~ adapter.type()) }}
+{%- endmacro %}
+
+{% macro duckdb__ga4_serialize_params(params_column) -%}
+    array_to_string(
+        list_transform(
+            {{ params_column }},
+            lambda p: concat_ws(':', p.key, 's' || p.value.string_value, 'i' || p.value.int_value, 'f' || p.value.float_value, 'd' || p.value.double_value)
+        ),
+        '|'
+    )
+{%- endmacro %}

@@ -1,16 +1,3 @@
-{#- Deterministic string serialisation of a nested value (list / struct), e.g. to hash it. -#}
-{% macro serialize_nested(column) -%}
-    {{ return(adapter.dispatch('serialize_nested', 'journey')(column)) }}
-{%- endmacro %}
-
-{% macro default__serialize_nested(column) -%}
-    {{ exceptions.raise_compiler_error("journey.serialize_nested has no implementation for adapter " ~ adapter.type()) }}
-{%- endmacro %}
-
-{% macro duckdb__serialize_nested(column) -%}
-    cast({{ column }} as varchar)
-{%- endmacro %}
-
 {#- A complete SELECT that returns one row per element of the list column `list_column` of `relation`:
     the `keep_columns`, the element as `element_alias` and its 1-based position as `index_alias`.
     Rows whose list is null or empty produce no rows. -#}

@@ -9,7 +9,8 @@
     nullif(regexp_extract({{ string }}, '{{ pattern }}', {{ group }}), '')
 {%- endmacro %}
 
-{#- Percent-decoding of a URL component; '+' decodes to a space (form encoding). -#}
+{#- Percent-decoding of a URL component; '+' decodes to a space (form encoding). A value that does not
+    decode to valid UTF-8 is returned as delivered instead of failing the model. -#}
 {% macro url_decode(string) -%}
     {{ return(adapter.dispatch('url_decode', 'journey')(string)) }}
 {%- endmacro %}
@@ -19,7 +20,7 @@
 {%- endmacro %}
 
 {% macro duckdb__url_decode(string) -%}
-    url_decode(replace({{ string }}, '+', '%20'))
+    coalesce(try(url_decode(replace({{ string }}, '+', '%20'))), {{ string }})
 {%- endmacro %}
 
 {#- Value of query parameter `name` in `url` (first occurrence), percent-decoded; null when absent or empty. -#}

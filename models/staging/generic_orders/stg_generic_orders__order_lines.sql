@@ -1,0 +1,73 @@
+{#- One row per generic order line, numbered within its order by CSV row. An order delivered in several
+    export files is read from the latest file (by name) that contains it. -#}
+
+with
+
+source as (
+
+    select * from {{ source('generic_orders', 'generic_order_lines') }}
+
+),
+
+order_files as (
+
+    select
+        trim(order_id) as order_id,
+        max(_source_file) as _source_file
+    from source
+    group by trim(order_id)
+
+),
+
+latest_delivery as (
+
+    select source.*
+    from source
+    inner join order_files
+        on trim(source.order_id) = order_files.order_id
+        and source._source_file = order_files._source_file
+
+),
+
+renamed as (
+
+    select
+        trim(order_id) as order_id,
+        row_number() over (partition by trim(order_id) order by _source_row) as line_number,
+        {{ journey.clean_string('customer_id') }} as customer_id,
+        {{ journey.normalize_email('email') }} as email,
+        ordered_at,
+        {{ journey.clean_string('product') }} as product,
+        quantity,
+        unit_price,
+        upper(trim(currency)) as currency,
+        {{ journey.clean_label('status') }} as status,
+        _source_file,
+        _source_row
+    from latest_delivery
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(['order_id', "'-'", "cast(line_number as " ~ dbt.type_string() ~ ")"]) }} as order_line_id,
+        order_id,
+        line_number,
+        customer_id,
+        email,
+        ordered_at,
+        product,
+        quantity,
+        unit_price,
+        cast(quantity * unit_price as decimal(18, 4)) as line_amount,
+        currency,
+        status,
+        coalesce(status like 'cancel%', false) or quantity < 0 as is_cancelled,
+        _source_file,
+        _source_row
+    from renamed
+
+)
+
+select * from final
