@@ -22,7 +22,20 @@ def _generate(args: argparse.Namespace) -> int:
         start=args.start,
         ga4_format=args.format,
     )
-    print(summary)
+    by_folder: dict[str, int] = {}
+    for relative, size in summary.files.items():
+        folder = relative.split("/")[0]
+        by_folder[folder] = by_folder.get(folder, 0) + size
+    print(f"wrote {summary.out_dir} in {summary.seconds:.1f}s")
+    for name, rows in summary.rows.items():
+        print(f"  {name:<40}{rows:>12,} rows")
+    for folder, size in sorted(by_folder.items()):
+        print(f"  {folder + '/':<40}{size / 1e6:>12,.1f} MB")
+    rate = summary.ga4_events / max(summary.seconds, 1e-9) * 60
+    print(
+        f"  GA4: {summary.ga4_events:,} events (+{summary.ga4_late_events:,} late, in "
+        f"redelivery/), {rate:,.0f} events/minute; total {summary.bytes_written / 1e6:,.1f} MB"
+    )
     return 0
 
 

@@ -25,12 +25,36 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
+_PROJECT_INPUTS = (
+    "models",
+    "macros",
+    "seeds",
+    "tests/data_tests",
+    "dbt_project.yml",
+    "profiles.yml",
+)
+
+
+def manifest_is_stale() -> bool:
+    """True when no manifest exists (a fresh clone, CI) or a project file changed after it."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    for name in _PROJECT_INPUTS:
+        path = PROJECT_DIR / name
+        files = path.rglob("*") if path.is_dir() else [path]
+        if any(f.is_file() and f.stat().st_mtime > built for f in files):
+            return True
+    return False
+
+
 def ensure_manifest() -> None:
-    """Parse the project under `dagster dev`, and whenever no manifest exists (a fresh clone, CI).
+    """Parse the project under `dagster dev` and whenever the manifest is missing or stale.
 
     dagster-dbt's own preparer only acts under `dagster dev` and calls a `dbt` found on PATH.
     """
-    if using_dagster_dev() or not dbt_project.manifest_path.exists():
+    if using_dagster_dev() or manifest_is_stale():
         dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
 
 

@@ -36,12 +36,15 @@ def test_dbt_sources_are_the_loader_assets(tmp_path: Path) -> None:
     ]
     assert staging, "no staging models in the manifest"
     for node in staging:
-        key = dg.AssetKey(node["name"])
+        key = dg.AssetKey(["staging", node["name"]])
         parents = graph.get(key).parent_keys
         assert parents, node["name"]
-        assert parents <= RAW_KEYS | {
-            dg.AssetKey(n.split(".")[-1]) for n in node["depends_on"]["nodes"]
+        models = {
+            dg.AssetKey([manifest["nodes"][n]["schema"], manifest["nodes"][n]["name"]])
+            for n in node["depends_on"]["nodes"]
+            if n in manifest["nodes"]
         }
+        assert parents <= RAW_KEYS | models
     sources = {dg.AssetKey(s["meta"]["dagster"]["asset_key"]) for s in manifest["sources"].values()}
     assert sources == RAW_KEYS
 
@@ -60,7 +63,7 @@ def test_nightly_job_runs_loaders_and_models_on_schedule(tmp_path: Path) -> None
     job = defs.resolve_job_def("nightly")
     selected = set(job.asset_layer.asset_graph.get_all_asset_keys())
     assert selected >= RAW_KEYS
-    assert dg.AssetKey("stg_ga4__events") in selected
+    assert dg.AssetKey(["staging", "stg_ga4__events"]) in selected
 
     schedule = defs.resolve_schedule_def("nightly_at_two")
     assert schedule.cron_schedule == "0 2 * * *"

@@ -26,6 +26,7 @@ from orchestration.generator import (
     ga4_table,
     ga4_traffic,
     ga4_write,
+    generic_orders,
     journeys,
     orders,
     orders_export,
@@ -39,7 +40,16 @@ from orchestration.generator.truths import EMAIL, PlantedTruths, planted_truths
 __all__ = ["GenerationSummary", "PlantedTruths", "generate", "planted_truths"]
 
 DEFAULT_START = date(2024, 1, 1)
-OUTPUT_FOLDERS = ("ga4", "crm", "email", "orders", "spend", "redelivery", "_truth")
+OUTPUT_FOLDERS = (
+    "ga4",
+    "crm",
+    "email",
+    "orders",
+    "generic_orders",
+    "spend",
+    "redelivery",
+    "_truth",
+)
 
 
 @dataclass
@@ -167,6 +177,12 @@ def generate(
     for path, (n_rows, size) in crm_sizes.items():
         summary.rows[path] = n_rows
         summary.files[path] = size
+
+    n_rows, size = generic_orders.write(
+        out_dir / "generic_orders" / "marketplace_orders.csv", streams[15], persons, clock
+    )
+    summary.rows["generic_orders/marketplace_orders.csv"] = n_rows
+    summary.files["generic_orders/marketplace_orders.csv"] = size
 
     n_rows, size = spend.write(out_dir / "spend" / "spend.csv", streams[14], s, clock)
     summary.rows["spend/spend.csv"] = n_rows
