@@ -10,17 +10,7 @@ source as (
 
 deduplicated as (
 
-    select *
-    from (
-        select
-            *,
-            row_number() over (
-                partition by record_id
-                order by _source_file desc, _source_row desc
-            ) as delivery_rank
-        from source
-    ) as ranked
-    where delivery_rank = 1
+    {{ journey.latest_delivery('source', 'record_id') }}
 
 ),
 

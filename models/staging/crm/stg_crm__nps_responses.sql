@@ -24,17 +24,7 @@ renamed as (
 
 deduplicated as (
 
-    select *
-    from (
-        select
-            *,
-            row_number() over (
-                partition by nps_response_id
-                order by _source_file desc, _source_row desc
-            ) as delivery_rank
-        from renamed
-    ) as ranked
-    where delivery_rank = 1
+    {{ journey.latest_delivery('renamed', 'nps_response_id') }}
 
 ),
 
