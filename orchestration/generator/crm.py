@@ -180,7 +180,7 @@ def write(
     emails = messy(rng, [persons.email[p] for p in people.tolist()])
     # a few contacts entered by sales without an email (never buyers or subscribers)
     no_email = (rng.random(people.size) < 0.2) & ~buyer[people] & ~persons.subscriber[people]
-    no_email &= b2b[people]
+    no_email &= b2b[people] & ~has_deal[people]  # a deal's contact always has its email
     lead_status = np.where(
         np.isin(lifecycle[people], ["lead", "marketingqualifiedlead", "salesqualifiedlead"]),
         np.array(["NEW", "OPEN", "IN_PROGRESS", "CONNECTED"])[rng.integers(0, 4, people.size)],
