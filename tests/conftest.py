@@ -1,0 +1,44 @@
+"""Shared fixtures: one generated sample built by the nightly job, read-only for mart tests."""
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.cli import main as journey
+from orchestration.generator import generate
+
+
+class Built:
+    """A generated landing folder (with its _truth) and the warehouse the nightly job built."""
+
+    def __init__(self, landing: Path, warehouse: Path) -> None:
+        self.landing = landing
+        self.warehouse = warehouse
+        self.truth = landing / "_truth"
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Run SQL on the warehouse (read-only) with the truth Parquet files as views."""
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            for name in ("persons", "devices", "sessions", "orders"):
+                con.execute(
+                    f"create or replace temp view truth_{name} as "
+                    f"select * from read_parquet('{self.truth / (name + '.parquet')}')"
+                )
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    root = tmp_path_factory.mktemp("built")
+    landing, warehouse = root / "landing", root / "journey.duckdb"
+    generate(out_dir=landing, customers=1500, days=45, seed=2024)
+    # Complete data: GA4's re-export of the last day replaces its first export.
+    for redelivered in (landing / "redelivery" / "ga4").iterdir():
+        shutil.copyfile(redelivered, landing / "ga4" / redelivered.name)
+    assert journey(["run", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
+    return Built(landing, warehouse)
