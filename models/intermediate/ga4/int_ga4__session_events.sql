@@ -1,0 +1,238 @@
+{{ config(materialized='table') }}
+
+{#- One row per GA4 event that may be used in person-level models (consent: var
+    require_analytics_consent), assigned to its session. A session is (user_pseudo_id, ga_session_id),
+    whatever the dates of its events. Events without ga_session_id are sessionised per user_pseudo_id
+    by inactivity (a gap over var session_inactivity_minutes starts a new session) and get a synthetic
+    ga_session_id: the start of that session in seconds since the epoch, like GA's own id.
+    The per-session positions (event_index, page_view_index, the first event with campaign data, the
+    last event with a user_id) are computed here in one window pass, so int_ga4__sessions needs one
+    GROUP BY and no further scan. -#}
+
+with
+
+events as (
+
+    select
+        event_key,
+        event_at,
+        event_timestamp_micros,
+        event_name,
+        user_pseudo_id,
+        user_id,
+        ga_session_id,
+        ga_session_number,
+        page_location,
+        page_path,
+        page_referrer,
+        page_title,
+        engagement_time_msec,
+        session_engaged,
+        collected_source,
+        collected_medium,
+        collected_campaign,
+        collected_term,
+        collected_content,
+        collected_gclid,
+        param_source,
+        param_medium,
+        param_campaign,
+        param_term,
+        param_content,
+        param_gclid,
+        transaction_id,
+        ecommerce_purchase_revenue,
+        currency,
+        device_category,
+        geo_country
+    from {{ ref('stg_ga4__events') }}
+    where {{ journey.ga4_consent_filter('has_analytics_consent') }}
+
+),
+
+events_with_session_id as (
+
+    select
+        *,
+        false as is_session_id_synthetic
+    from events
+    where ga_session_id is not null
+
+),
+
+events_without_session_id as (
+
+    -- Fallback: a new session starts at a user's first id-less event and after every gap longer
+    -- than the inactivity timeout.
+    select
+        *,
+        case
+            when lag(event_timestamp_micros) over user_timeline is null then true
+            when event_timestamp_micros - lag(event_timestamp_micros) over user_timeline
+                > {{ journey.session_inactivity_micros() }} then true
+            else false
+        end as starts_session
+    from events
+    where ga_session_id is null
+    window user_timeline as (partition by user_pseudo_id order by event_timestamp_micros, event_key)
+
+),
+
+events_with_synthetic_session_id as (
+
+    -- The session's start = the latest session start at or before the event.
+    select
+        event_key,
+        event_at,
+        event_timestamp_micros,
+        event_name,
+        user_pseudo_id,
+        user_id,
+        cast(floor(
+            max(case when starts_session then event_timestamp_micros end) over (
+                partition by user_pseudo_id
+                order by event_timestamp_micros, event_key
+                rows between unbounded preceding and current row
+            ) / 1000000.0
+        ) as bigint) as ga_session_id,
+        ga_session_number,
+        page_location,
+        page_path,
+        page_referrer,
+        page_title,
+        engagement_time_msec,
+        session_engaged,
+        collected_source,
+        collected_medium,
+        collected_campaign,
+        collected_term,
+        collected_content,
+        collected_gclid,
+        param_source,
+        param_medium,
+        param_campaign,
+        param_term,
+        param_content,
+        param_gclid,
+        transaction_id,
+        ecommerce_purchase_revenue,
+        currency,
+        device_category,
+        geo_country,
+        true as is_session_id_synthetic
+    from events_without_session_id
+
+),
+
+sessionised as (
+
+    select * from events_with_session_id
+    union all
+    select * from events_with_synthetic_session_id
+
+),
+
+with_campaign_fields as (
+
+    -- The event's campaign data: collected_traffic_source when it has a source, medium or campaign,
+    -- else the source/medium/campaign params; gclid from either.
+    select
+        *,
+        coalesce(
+            {{ journey.clean_string('collected_source') }},
+            {{ journey.clean_string('collected_medium') }},
+            {{ journey.clean_string('collected_campaign') }}
+        ) is not null as has_collected_campaign
+    from sessionised
+
+),
+
+campaign_fields as (
+
+    select
+        *,
+        case when has_collected_campaign then {{ journey.clean_string('collected_source') }} else {{ journey.clean_string('param_source') }} end as event_source,
+        case when has_collected_campaign then {{ journey.clean_string('collected_medium') }} else {{ journey.clean_string('param_medium') }} end as event_medium,
+        case when has_collected_campaign then {{ journey.clean_string('collected_campaign') }} else {{ journey.clean_string('param_campaign') }} end as event_campaign,
+        case when has_collected_campaign then {{ journey.clean_string('collected_term') }} else {{ journey.clean_string('param_term') }} end as event_term,
+        case when has_collected_campaign then {{ journey.clean_string('collected_content') }} else {{ journey.clean_string('param_content') }} end as event_content,
+        coalesce({{ journey.clean_string('collected_gclid') }}, {{ journey.clean_string('param_gclid') }}) as event_gclid
+    from with_campaign_fields
+
+),
+
+flagged as (
+
+    select
+        *,
+        event_name = 'page_view' as is_page_view,
+        coalesce(event_source, event_medium, event_campaign, event_gclid) is not null as has_campaign_data
+    from campaign_fields
+
+),
+
+positioned as (
+
+    select
+        *,
+        row_number() over session_order as event_index,
+        count(case when is_page_view then 1 end) over session_order as page_views_so_far,
+        count(case when is_page_view then 1 end) over whole_session as session_page_views,
+        count(case when has_campaign_data then 1 end) over session_order as campaign_events_so_far,
+        count(user_id) over session_order as user_ids_so_far,
+        count(user_id) over whole_session as session_user_ids
+    from flagged
+    window
+        session_order as (
+            partition by user_pseudo_id, ga_session_id
+            order by event_timestamp_micros, event_key
+            rows between unbounded preceding and current row
+        ),
+        whole_session as (partition by user_pseudo_id, ga_session_id)
+
+),
+
+final as (
+
+    select
+        event_key,
+        {{ journey.surrogate_key(['user_pseudo_id', 'ga_session_id']) }} as session_key,
+        user_pseudo_id,
+        ga_session_id,
+        is_session_id_synthetic,
+        event_index,
+        event_at,
+        event_timestamp_micros,
+        event_name,
+        user_id,
+        ga_session_number,
+        page_location,
+        page_path,
+        page_referrer,
+        page_title,
+        is_page_view,
+        case when is_page_view then page_views_so_far end as page_view_index,
+        is_page_view and page_views_so_far = 1 as is_landing_page_view,
+        is_page_view and page_views_so_far = session_page_views as is_exit_page_view,
+        engagement_time_msec,
+        session_engaged,
+        {{ journey.ga4_is_key_event('event_name') }} as is_key_event,
+        event_source,
+        event_medium,
+        event_campaign,
+        event_term,
+        event_content,
+        event_gclid,
+        has_campaign_data,
+        has_campaign_data and campaign_events_so_far = 1 as is_session_traffic_source_event,
+        user_id is not null and user_ids_so_far = session_user_ids as is_last_user_id_event,
+        transaction_id,
+        ecommerce_purchase_revenue,
+        currency,
+        device_category,
+        geo_country
+    from positioned
+
+)
+
+select * from final

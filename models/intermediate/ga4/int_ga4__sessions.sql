@@ -1,0 +1,259 @@
+{{ config(materialized='table') }}
+
+{#- One row per GA4 session (user_pseudo_id, ga_session_id), SPEC section 4: one GROUP BY over
+    int_ga4__session_events (which carries the per-session positions), then the session source,
+    GA4's default channel group (computed once per distinct source/medium/campaign), the channel
+    overrides of seed channel_group_overrides, the session number and the last-non-direct source. -#}
+
+with
+
+session_events as (
+
+    select * from {{ ref('int_ga4__session_events') }}
+
+),
+
+aggregated as (
+
+    select
+        session_key,
+        user_pseudo_id,
+        ga_session_id,
+        max({{ journey.flag_int('is_session_id_synthetic') }}) = 1 as is_session_id_synthetic,
+        max(case when is_last_user_id_event then user_id end) as user_id,
+        max(ga_session_number) as ga_session_number,
+        min(event_at) as session_started_at,
+        max(event_at) as session_ended_at,
+        (max(event_timestamp_micros) - min(event_timestamp_micros)) / 1000000.0 as duration_seconds,
+        coalesce(sum(engagement_time_msec), 0) / 1000.0 as engagement_seconds,
+        max({{ journey.flag_int('session_engaged') }}) = 1 as has_session_engaged_flag,
+        count(*) as events,
+        count(case when is_page_view then 1 end) as page_views,
+        count(case when is_key_event then 1 end) as key_events,
+        max(case when is_landing_page_view then page_location end) as landing_page,
+        max(case when is_landing_page_view then page_path end) as landing_page_path,
+        max(case when is_exit_page_view then page_location end) as exit_page,
+        max(case when is_exit_page_view then page_path end) as exit_page_path,
+        max({{ journey.flag_int('has_campaign_data') }}) = 1 as has_campaign_data,
+        max(case when is_session_traffic_source_event then event_source end) as event_source,
+        max(case when is_session_traffic_source_event then event_medium end) as event_medium,
+        max(case when is_session_traffic_source_event then event_campaign end) as event_campaign,
+        max(case when is_session_traffic_source_event then event_gclid end) as event_gclid,
+        max(case when event_index = 1 then device_category end) as device_category,
+        max(case when event_index = 1 then geo_country end) as country,
+        max({{ journey.flag_int("event_name = 'view_item'") }}) = 1 as has_view_item,
+        max({{ journey.flag_int("event_name = 'add_to_cart'") }}) = 1 as has_add_to_cart,
+        max({{ journey.flag_int("event_name = 'begin_checkout'") }}) = 1 as has_begin_checkout,
+        max({{ journey.flag_int("event_name = 'add_payment_info'") }}) = 1 as has_add_payment_info,
+        max({{ journey.flag_int("event_name = 'purchase'") }}) = 1 as has_purchase,
+        coalesce(sum(case when event_name = 'purchase' then ecommerce_purchase_revenue end), 0) as purchase_revenue
+    from session_events
+    group by session_key, user_pseudo_id, ga_session_id
+
+),
+
+with_source as (
+
+    -- Session source / medium / campaign from the first event carrying campaign data; a gclid without
+    -- a source is google / cpc; no campaign data (or neither source nor medium) is (direct) / (none).
+    select
+        *,
+        case
+            when event_source is not null then event_source
+            when event_gclid is not null then 'google'
+            when event_medium is null then '(direct)'
+            else '(not set)'
+        end as source,
+        case
+            when event_medium is not null then event_medium
+            when event_source is null and event_gclid is not null then 'cpc'
+            when event_source is null then '(none)'
+            else '(not set)'
+        end as medium,
+        case
+            when event_campaign is not null then event_campaign
+            when event_source is null and event_medium is null and event_gclid is null then '(direct)'
+            else '(not set)'
+        end as campaign
+    from aggregated
+
+),
+
+source_categories as (
+
+    select
+        lower(source) as source_lower,
+        min(source_category) as source_category
+    from {{ ref('ga4_source_categories') }}
+    group by lower(source)
+
+),
+
+channel_overrides as (
+
+    select
+        priority,
+        source_pattern,
+        medium_pattern,
+        campaign_pattern,
+        channel_group
+    from {{ ref('channel_group_overrides') }}
+    where enabled
+
+),
+
+traffic_combinations as (
+
+    -- The channel rules run once per distinct source / medium / campaign, not once per session.
+    select distinct
+        source,
+        medium,
+        campaign
+    from with_source
+
+),
+
+default_channels as (
+
+    select
+        traffic_combinations.source,
+        traffic_combinations.medium,
+        traffic_combinations.campaign,
+        {{ journey.ga4_default_channel_group(
+            'traffic_combinations.source',
+            'traffic_combinations.medium',
+            'traffic_combinations.campaign',
+            'source_categories.source_category'
+        ) }} as default_channel_group
+    from traffic_combinations
+    left join source_categories
+        on lower(traffic_combinations.source) = source_categories.source_lower
+
+),
+
+override_matches as (
+
+    select
+        traffic_combinations.source,
+        traffic_combinations.medium,
+        traffic_combinations.campaign,
+        channel_overrides.channel_group,
+        row_number() over (
+            partition by traffic_combinations.source, traffic_combinations.medium, traffic_combinations.campaign
+            order by channel_overrides.priority, channel_overrides.channel_group
+        ) as match_rank
+    from traffic_combinations
+    inner join channel_overrides
+        on {{ journey.channel_override_matches(
+            'channel_overrides',
+            'traffic_combinations.source',
+            'traffic_combinations.medium',
+            'traffic_combinations.campaign'
+        ) }}
+
+),
+
+channels as (
+
+    select
+        default_channels.source,
+        default_channels.medium,
+        default_channels.campaign,
+        default_channels.default_channel_group,
+        coalesce(override_matches.channel_group, default_channels.default_channel_group) as channel_group
+    from default_channels
+    left join override_matches
+        on default_channels.source = override_matches.source
+        and default_channels.medium = override_matches.medium
+        and default_channels.campaign = override_matches.campaign
+        and override_matches.match_rank = 1
+
+),
+
+with_channel as (
+
+    -- source, medium and campaign are never null here, so plain equality joins are safe.
+    select
+        with_source.*,
+        channels.default_channel_group,
+        channels.channel_group,
+        row_number() over (
+            partition by with_source.user_pseudo_id
+            order by with_source.session_started_at, with_source.ga_session_id, with_source.session_key
+        ) as user_session_index
+    from with_source
+    inner join channels
+        on with_source.source = channels.source
+        and with_source.medium = channels.medium
+        and with_source.campaign = channels.campaign
+
+),
+
+with_previous_non_direct as (
+
+    select
+        *,
+        max(case when default_channel_group <> 'Direct' then user_session_index end) over (
+            partition by user_pseudo_id
+            order by user_session_index
+            rows between unbounded preceding and 1 preceding
+        ) as previous_non_direct_index
+    from with_channel
+
+),
+
+final as (
+
+    select
+        sessions.session_key,
+        sessions.user_pseudo_id,
+        sessions.ga_session_id,
+        sessions.is_session_id_synthetic,
+        sessions.user_id,
+        coalesce(sessions.ga_session_number, sessions.user_session_index) as session_number,
+        sessions.session_started_at,
+        sessions.session_ended_at,
+        cast({{ journey.utc_to_local('sessions.session_started_at', var('reporting_timezone')) }} as date) as session_date,
+        sessions.duration_seconds,
+        sessions.engagement_seconds,
+        (
+            sessions.has_session_engaged_flag
+            or sessions.engagement_seconds >= {{ var('engaged_session_min_seconds', 10) }}
+            or sessions.page_views >= 2
+            or sessions.key_events > 0
+        ) as is_engaged,
+        sessions.events,
+        sessions.page_views,
+        sessions.key_events,
+        sessions.landing_page,
+        sessions.landing_page_path,
+        sessions.exit_page,
+        sessions.exit_page_path,
+        sessions.source,
+        sessions.medium,
+        sessions.campaign,
+        sessions.default_channel_group,
+        sessions.channel_group,
+        case when inherited.session_key is not null then inherited.source else sessions.source end as last_non_direct_source,
+        case when inherited.session_key is not null then inherited.medium else sessions.medium end as last_non_direct_medium,
+        case when inherited.session_key is not null then inherited.campaign else sessions.campaign end as last_non_direct_campaign,
+        case when inherited.session_key is not null then inherited.channel_group else sessions.channel_group end as last_non_direct_channel_group,
+        inherited.session_key as last_non_direct_session_key,
+        sessions.device_category,
+        sessions.country,
+        sessions.has_view_item,
+        sessions.has_add_to_cart,
+        sessions.has_begin_checkout,
+        sessions.has_add_payment_info,
+        sessions.has_purchase,
+        sessions.purchase_revenue
+    from with_previous_non_direct as sessions
+    left join with_previous_non_direct as inherited
+        on sessions.default_channel_group = 'Direct'
+        and inherited.user_pseudo_id = sessions.user_pseudo_id
+        and inherited.user_session_index = sessions.previous_non_direct_index
+        and inherited.session_started_at >= {{ dbt.dateadd('day', -1 * (var('last_non_direct_lookback_days', 30) | int), 'sessions.session_started_at') }}
+
+)
+
+select * from final
