@@ -1,0 +1,258 @@
+{#- Configurable funnels (SPEC section 6). Funnels come from var `funnels` (dbt_project.yml); the funnel
+    models loop over it with Jinja, so a new funnel needs no SQL. Portable SQL (dbt cross-db macros);
+    engine-specific pieces go through adapter.dispatch('<name>', 'journey'):
+    funnel_median, funnel_day_window_entries, and journey.regexp_like (macros/channels.sql). -#}
+
+{#- The default funnel, used when var `funnels` is not set. -#}
+{% macro funnel_default_definitions() -%}
+    {{ return([{
+        'name': 'ecommerce',
+        'window': 'session',
+        'steps': [
+            {'name': 'session_start', 'event': 'session_start'},
+            {'name': 'view_item', 'event': 'view_item'},
+            {'name': 'add_to_cart', 'event': 'add_to_cart'},
+            {'name': 'begin_checkout', 'event': 'begin_checkout'},
+            {'name': 'add_payment_info', 'event': 'add_payment_info'},
+            {'name': 'purchase', 'event': 'purchase'},
+        ],
+    }]) }}
+{%- endmacro %}
+
+{#- Validated, normalised funnels: list of {name, window_days (none = same session), window_label,
+    steps: [{number, name, event, page_path_pattern, channel}]}. -#}
+{% macro funnel_definitions() -%}
+    {%- set raw = var('funnels', none) -%}
+    {%- if raw is none -%}{%- set raw = journey.funnel_default_definitions() -%}{%- endif -%}
+    {%- if raw is mapping -%}{%- set raw = [raw] -%}{%- endif -%}
+    {%- set out = [] -%}
+    {%- set seen = [] -%}
+    {%- for f in raw -%}
+        {%- if f.get('name') is none -%}
+            {{ exceptions.raise_compiler_error("var funnels: every funnel needs a name") }}
+        {%- endif -%}
+        {%- set fname = f['name'] | string -%}
+        {%- if fname in seen -%}
+            {{ exceptions.raise_compiler_error("var funnels: duplicate funnel name " ~ fname) }}
+        {%- endif -%}
+        {%- do seen.append(fname) -%}
+        {%- set window = f.get('window', 'session') -%}
+        {%- if window is none or (window is string and window | lower | trim == 'session') -%}
+            {%- set days = none -%}
+        {%- else -%}
+            {%- set days = window | int -%}
+            {%- if days <= 0 -%}
+                {{ exceptions.raise_compiler_error("var funnels: funnel " ~ fname ~ ": window must be 'session' or a positive number of days, got " ~ window) }}
+            {%- endif -%}
+        {%- endif -%}
+        {%- set steps = [] -%}
+        {%- for s in f.get('steps', []) -%}
+            {%- if s is string -%}{%- set s = {'event': s} -%}{%- endif -%}
+            {%- if s.get('event') is none -%}
+                {{ exceptions.raise_compiler_error("var funnels: funnel " ~ fname ~ ": step " ~ loop.index ~ " needs an event") }}
+            {%- endif -%}
+            {%- do steps.append({
+                'number': loop.index,
+                'name': (s.get('name') or s['event']) | string,
+                'event': s['event'] | string,
+                'page_path_pattern': s.get('page_path_pattern'),
+                'channel': s.get('channel'),
+            }) -%}
+        {%- endfor -%}
+        {%- if steps | length == 0 -%}
+            {{ exceptions.raise_compiler_error("var funnels: funnel " ~ fname ~ " has no steps") }}
+        {%- endif -%}
+        {%- do out.append({
+            'name': fname,
+            'window_days': days,
+            'window_label': 'session' if days is none else (days ~ ' days'),
+            'steps': steps,
+        }) -%}
+    {%- endfor -%}
+    {%- if out | length == 0 -%}
+        {{ exceptions.raise_compiler_error("var funnels is empty") }}
+    {%- endif -%}
+    {{ return(out) }}
+{%- endmacro %}
+
+{#- A SQL string literal. -#}
+{% macro funnel_literal(value) -%}
+    '{{ (value | string).replace("'", "''") }}'
+{%- endmacro %}
+
+{#- Largest number of steps over all funnels. -#}
+{% macro funnel_max_steps() -%}
+    {%- set n = [] -%}
+    {%- for f in journey.funnel_definitions() -%}{%- do n.append(f['steps'] | length) -%}{%- endfor -%}
+    {{ return(n | max) }}
+{%- endmacro %}
+
+{#- One row per funnel step: funnel_name, step_number, step_name, step_count (steps in the funnel),
+    funnel_window, window_days. -#}
+{% macro funnel_steps_sql() -%}
+    {%- set parts = [] -%}
+    {%- for f in journey.funnel_definitions() -%}{%- for s in f['steps'] -%}
+        {%- do parts.append((f, s)) -%}
+    {%- endfor -%}{%- endfor -%}
+    {%- for f, s in parts %}
+    select
+        cast({{ journey.funnel_literal(f['name']) }} as {{ dbt.type_string() }}) as funnel_name,
+        cast({{ s['number'] }} as {{ dbt.type_int() }}) as step_number,
+        cast({{ journey.funnel_literal(s['name']) }} as {{ dbt.type_string() }}) as step_name,
+        cast({{ f['steps'] | length }} as {{ dbt.type_int() }}) as step_count,
+        cast({{ journey.funnel_literal(f['window_label']) }} as {{ dbt.type_string() }}) as funnel_window,
+        cast({{ f['window_days'] if f['window_days'] is not none else 'null' }} as {{ dbt.type_int() }}) as window_days
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Candidate events of funnel steps: one row per (funnel, step, matching consented event), with the
+    funnel's partition key (session_key for session funnels, customer_key for N-day funnels).
+    Only steps with step_number <= max_step (all when none). Reads int_ga4__session_events once,
+    filtered to the configured event names, joined to fct_sessions for customer and channel. -#}
+{% macro funnel_step_events_sql(max_step=none) -%}
+    {%- set funnels = journey.funnel_definitions() -%}
+    {%- set events = [] -%}
+    {%- for f in funnels -%}{%- for s in f['steps'] -%}
+        {%- if s['event'] not in events and (max_step is none or s['number'] <= max_step) -%}{%- do events.append(s['event']) -%}{%- endif -%}
+    {%- endfor -%}{%- endfor -%}
+    with funnel_source_events as (
+        select
+            e.event_key,
+            e.session_key,
+            e.event_index,
+            e.event_at,
+            e.event_timestamp_micros,
+            e.event_name,
+            e.page_path,
+            s.customer_key,
+            s.channel_group,
+            s.session_date
+        from {{ ref('int_ga4__session_events') }} as e
+        inner join {{ ref('fct_sessions') }} as s
+            on e.session_key = s.session_key
+        where e.event_name in ({%- for ev in events -%}{{ journey.funnel_literal(ev) }}{{ ", " if not loop.last }}{%- endfor -%})
+    )
+    {% set parts = [] -%}
+    {%- for f in funnels -%}{%- for s in f['steps'] if (max_step is none or s['number'] <= max_step) -%}
+        {%- do parts.append((f, s)) -%}
+    {%- endfor -%}{%- endfor -%}
+    {%- for f, s in parts %}
+    select
+        cast({{ journey.funnel_literal(f['name']) }} as {{ dbt.type_string() }}) as funnel_name,
+        cast({{ s['number'] }} as {{ dbt.type_int() }}) as step_number,
+        cast({{ journey.funnel_literal(s['name']) }} as {{ dbt.type_string() }}) as step_name,
+        cast({{ f['window_days'] if f['window_days'] is not none else 'null' }} as {{ dbt.type_int() }}) as window_days,
+        {{ 'session_key' if f['window_days'] is none else 'customer_key' }} as partition_key,
+        event_key,
+        session_key,
+        customer_key,
+        session_date,
+        event_index,
+        event_at,
+        event_timestamp_micros
+    from funnel_source_events
+    where event_name = {{ journey.funnel_literal(s['event']) }}
+        {%- if s['page_path_pattern'] is not none %}
+        and coalesce({{ journey.regexp_like('page_path', journey.funnel_literal(s['page_path_pattern'])) }}, false)
+        {%- endif %}
+        {%- if s['channel'] is not none %}
+        and channel_group = {{ journey.funnel_literal(s['channel']) }}
+        {%- endif %}
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Boolean SQL: event c comes strictly after event p: later in time, or the same micro-second and
+    later in the same session's event order. -#}
+{% macro funnel_event_after(c, p) -%}
+    ({{ c }}.event_timestamp_micros > {{ p }}.event_timestamp_micros
+        or ({{ c }}.event_timestamp_micros = {{ p }}.event_timestamp_micros
+            and {{ c }}.session_key = {{ p }}.session_key
+            and {{ c }}.event_index > {{ p }}.event_index))
+{%- endmacro %}
+
+{#- Median of a numeric expression (aggregate). -#}
+{% macro funnel_median(expression) -%}
+    {{ return(adapter.dispatch('funnel_median', 'journey')(expression)) }}
+{%- endmacro %}
+
+{% macro default__funnel_median(expression) -%}
+    percentile_cont(0.5) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__funnel_median(expression) -%}
+    median({{ expression }})
+{%- endmacro %}
+
+{% macro spark__funnel_median(expression) -%}
+    percentile_approx({{ expression }}, 0.5)
+{%- endmacro %}
+
+{#- Entries of N-day (customer-level) funnels. `candidates` is a relation/CTE with one row per
+    (funnel_name, customer_key, session) whose step-1 event could open an entry: columns funnel_name,
+    customer_key, session_key, event_timestamp_micros, window_days. A candidate opens a new entry when
+    it is the customer's first, or when it comes at or after the end of the window of the previous
+    entry (entered + window_days). Returns the rows that open an entry (all candidate columns).
+    Default: a recursive CTE walking each customer's candidates in time order (standard SQL;
+    DuckDB, Postgres, Snowflake, BigQuery). -#}
+{% macro funnel_day_window_entries(candidates) -%}
+    {{ return(adapter.dispatch('funnel_day_window_entries', 'journey')(candidates)) }}
+{%- endmacro %}
+
+{% macro default__funnel_day_window_entries(candidates) -%}
+    (
+        with recursive numbered as (
+            select
+                c.*,
+                row_number() over (
+                    partition by c.funnel_name, c.customer_key
+                    order by c.event_timestamp_micros, c.session_key
+                ) as candidate_number
+            from {{ candidates }} as c
+        ),
+
+        walk (funnel_name, customer_key, candidate_number, open_micros, opens_entry) as (
+            select funnel_name, customer_key, candidate_number, event_timestamp_micros, true
+            from numbered
+            where candidate_number = 1
+            union all
+            select
+                n.funnel_name,
+                n.customer_key,
+                n.candidate_number,
+                case
+                    when n.event_timestamp_micros >= w.open_micros + cast(n.window_days as {{ dbt.type_bigint() }}) * 86400000000
+                        then n.event_timestamp_micros
+                    else w.open_micros
+                end,
+                n.event_timestamp_micros >= w.open_micros + cast(n.window_days as {{ dbt.type_bigint() }}) * 86400000000
+            from walk as w
+            inner join numbered as n
+                on n.funnel_name = w.funnel_name
+                and n.customer_key = w.customer_key
+                and n.candidate_number = w.candidate_number + 1
+        )
+
+        select numbered.*
+        from numbered
+        inner join walk
+            on numbered.funnel_name = walk.funnel_name
+            and numbered.customer_key = walk.customer_key
+            and numbered.candidate_number = walk.candidate_number
+        where walk.opens_entry
+    )
+{%- endmacro %}
+
+{#- A double-precision float type (dbt.type_float() is single precision on DuckDB). -#}
+{% macro funnel_type_double() -%}
+    {{ return(adapter.dispatch('funnel_type_double', 'journey')()) }}
+{%- endmacro %}
+
+{% macro default__funnel_type_double() -%}
+    {{ dbt.type_float() }}
+{%- endmacro %}
+
+{% macro duckdb__funnel_type_double() -%}
+    double
+{%- endmacro %}
