@@ -1,7 +1,7 @@
 {#- Configurable funnels (SPEC section 6). Funnels come from var `funnels` (dbt_project.yml); the funnel
     models loop over it with Jinja, so a new funnel needs no SQL. Portable SQL (dbt cross-db macros);
     engine-specific pieces go through adapter.dispatch('<name>', 'journey'):
-    funnel_median, funnel_day_window_entries, and journey.regexp_like (macros/channels.sql). -#}
+    funnel_day_window_entries, journey.median (macros/aggregates.sql), and journey.regexp_like (macros/channels.sql). -#}
 
 {#- The default funnel, used when var `funnels` is not set. -#}
 {% macro funnel_default_definitions() -%}
@@ -170,23 +170,6 @@
         or ({{ c }}.event_timestamp_micros = {{ p }}.event_timestamp_micros
             and {{ c }}.session_key = {{ p }}.session_key
             and {{ c }}.event_index > {{ p }}.event_index))
-{%- endmacro %}
-
-{#- Median of a numeric expression (aggregate). -#}
-{% macro funnel_median(expression) -%}
-    {{ return(adapter.dispatch('funnel_median', 'journey')(expression)) }}
-{%- endmacro %}
-
-{% macro default__funnel_median(expression) -%}
-    percentile_cont(0.5) within group (order by {{ expression }})
-{%- endmacro %}
-
-{% macro duckdb__funnel_median(expression) -%}
-    median({{ expression }})
-{%- endmacro %}
-
-{% macro spark__funnel_median(expression) -%}
-    percentile_approx({{ expression }}, 0.5)
 {%- endmacro %}
 
 {#- Entries of N-day (customer-level) funnels. `candidates` is a relation/CTE with one row per

@@ -56,7 +56,7 @@ reached_counts as (
         entries.device_category,
         entries.country,
         count(*) as reached,
-        {{ journey.funnel_median('step_reached.seconds_from_previous_step') }} as median_seconds_from_previous_step
+        {{ journey.median('step_reached.seconds_from_previous_step') }} as median_seconds_from_previous_step
     from step_reached
     inner join entries
         on step_reached.entry_key = entries.entry_key

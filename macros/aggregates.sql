@@ -1,0 +1,16 @@
+{#- Median of a numeric expression (aggregate), on every engine. -#}
+{% macro median(expression) -%}
+    {{ return(adapter.dispatch('median', 'journey')(expression)) }}
+{%- endmacro %}
+
+{% macro default__median(expression) -%}
+    percentile_cont(0.5) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__median(expression) -%}
+    median({{ expression }})
+{%- endmacro %}
+
+{% macro spark__median(expression) -%}
+    percentile_approx({{ expression }}, 0.5)
+{%- endmacro %}
