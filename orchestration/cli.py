@@ -53,7 +53,11 @@ def _run(args: argparse.Namespace) -> int:
     defs = build_definitions(landing, warehouse)
     job = defs.resolve_job_def("nightly")
     with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
+        )
     seconds = time.perf_counter() - started
     if not result.success:
         for event in result.all_events:
@@ -71,6 +75,35 @@ def _summary(args: argparse.Namespace) -> int:
     from orchestration.summary import print_summary
 
     return print_summary(warehouse_path(args.warehouse))
+
+
+def _attribution(args: argparse.Namespace) -> int:
+    from orchestration.attribution import (
+        PathFileError,
+        markov_attribution,
+        read_path_file,
+        shapley_attribution,
+    )
+
+    try:
+        paths = read_path_file(args.paths)
+    except (OSError, PathFileError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    results = []
+    if args.model in ("markov", "both"):
+        markov = markov_attribution(paths)
+        print(f"markov: P(conversion) = {markov.conversion_probability:.6f}")
+        results.append(("markov", markov.channels, markov.total_conversions))
+    if args.model in ("shapley", "both"):
+        shapley = shapley_attribution(paths)
+        results.append(("shapley", shapley.channels, shapley.total_conversions))
+    for model, channels, total in results:
+        print(f"{model} ({total:,.2f} conversions)")
+        print(f"  {'channel':<24}{'conversions':>14}{'value':>16}{'share':>10}")
+        for name, row in sorted(channels.items(), key=lambda item: -item[1].share):
+            print(f"  {name:<24}{row.conversions:>14,.2f}{row.value:>16,.2f}{row.share:>10.4f}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,11 +126,23 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the nightly job (load + dbt build) in-process")
     run.add_argument("--landing", default=None, help="landing folder (env JOURNEY_LANDING_DIR)")
     run.add_argument("--warehouse", default=None, help="DuckDB file (env JOURNEY_WAREHOUSE)")
+    run.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        help="Dagster console log level (default INFO)",
+    )
     run.set_defaults(handler=_run)
 
     summary = commands.add_parser("summary", help="rows per table and where things are")
     summary.add_argument("--warehouse", default=None)
     summary.set_defaults(handler=_summary)
+    attribution = commands.add_parser(
+        "attribution", help="Markov / Shapley attribution of a path file"
+    )
+    attribution.add_argument("--paths", required=True, help="path;total_conversions;... file")
+    attribution.add_argument("--model", choices=("markov", "shapley", "both"), default="both")
+    attribution.set_defaults(handler=_attribution)
     return parser
 
 
