@@ -42,6 +42,8 @@ class ShapleyResult:
     channels: dict[str, ShapleyChannel]
     total_conversions: float
     total_value: float
+    # Normalised Shapley values per converting channel set: the per-conversion credit.
+    set_values: dict[frozenset[str], dict[str, float]]
 
 
 def shapley_values_for_set(
@@ -132,6 +134,7 @@ def shapley_attribution(paths: Iterable[PathAggregate]) -> ShapleyResult:
     value = dict.fromkeys(credit, 0.0)
     total_conversions = sum(row[0] for row in by_set.values())
     total_value = sum(row[2] for row in by_set.values())
+    set_values: dict[frozenset[str], dict[str, float]] = {}
     for channel_set, (conversions, _, set_value) in by_set.items():
         if conversions <= 0 or not channel_set:
             continue
@@ -139,6 +142,7 @@ def shapley_attribution(paths: Iterable[PathAggregate]) -> ShapleyResult:
             values = _grouped_values(channel_set, by_set, journeys_per_channel)
         else:
             values = shapley_values_for_set(channel_set, rates)
+        set_values[channel_set] = values
         for channel, share in values.items():
             credit[channel] += conversions * share
             value[channel] += set_value * share
@@ -147,4 +151,4 @@ def shapley_attribution(paths: Iterable[PathAggregate]) -> ShapleyResult:
         c: ShapleyChannel(c, credit[c], value[c], credit[c] / credited if credited > 0 else 0.0)
         for c in credit
     }
-    return ShapleyResult(channels, total_conversions, total_value)
+    return ShapleyResult(channels, total_conversions, total_value, set_values)
