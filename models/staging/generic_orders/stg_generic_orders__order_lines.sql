@@ -9,23 +9,9 @@ source as (
 
 ),
 
-order_files as (
-
-    select
-        trim(order_id) as order_id,
-        max(_source_file) as _source_file
-    from source
-    group by trim(order_id)
-
-),
-
 latest_delivery as (
 
-    select source.*
-    from source
-    inner join order_files
-        on trim(source.order_id) = order_files.order_id
-        and source._source_file = order_files._source_file
+    {{ journey.latest_file_rows('source', 'order_id') }}
 
 ),
 

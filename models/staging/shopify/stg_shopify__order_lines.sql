@@ -9,24 +9,9 @@ source as (
 
 ),
 
-order_files as (
-
-    -- The export file each order is read from: the last one (by file name) that contains it.
-    select
-        trim(name) as order_id,
-        max(_source_file) as _source_file
-    from source
-    group by trim(name)
-
-),
-
 latest_delivery as (
 
-    select source.*
-    from source
-    inner join order_files
-        on trim(source.name) = order_files.order_id
-        and source._source_file = order_files._source_file
+    {{ journey.latest_file_rows('source', 'name') }}
 
 ),
 
