@@ -32,13 +32,17 @@ class Built:
             con.close()
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    root = tmp_path_factory.mktemp("built")
+def build_sample(root: Path, customers: int, days: int, seed: int) -> Built:
+    """Generate a sample into root/landing and run the nightly job into root/journey.duckdb."""
     landing, warehouse = root / "landing", root / "journey.duckdb"
-    generate(out_dir=landing, customers=1500, days=45, seed=2024)
+    generate(out_dir=landing, customers=customers, days=days, seed=seed)
     # Complete data: GA4's re-export of the last day replaces its first export.
     for redelivered in (landing / "redelivery" / "ga4").iterdir():
         shutil.copyfile(redelivered, landing / "ga4" / redelivered.name)
     assert journey(["run", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0
     return Built(landing, warehouse)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_sample(tmp_path_factory.mktemp("built"), customers=1500, days=45, seed=2024)

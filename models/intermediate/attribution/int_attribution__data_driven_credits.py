@@ -8,24 +8,12 @@ the credit of each channel of the set (summing to 1 per set): the per-conversion
 
 import pyarrow as pa
 
-from orchestration.attribution import PathAggregate, markov_attribution, shapley_attribution
-
-PATH_SEPARATOR = " > "
-SET_SEPARATOR = " + "
-
-
-def _aggregates(table: pa.Table) -> list[PathAggregate]:
-    columns = table.to_pydict()
-    return [
-        PathAggregate(tuple(path.split(PATH_SEPARATOR)), float(conv), float(value), float(nulls))
-        for path, conv, value, nulls in zip(
-            columns["channel_path"],
-            columns["conversions"],
-            columns["revenue"],
-            columns["nulls"],
-            strict=True,
-        )
-    ]
+from orchestration.attribution import markov_attribution, shapley_attribution
+from orchestration.attribution.journeys import (
+    SET_SEPARATOR,
+    converting_channel_sets,
+    path_aggregates,
+)
 
 
 def _markov_set_credit(channel_set: list[str], shares: dict[str, float]) -> dict[str, float]:
@@ -37,27 +25,14 @@ def _markov_set_credit(channel_set: list[str], shares: dict[str, float]) -> dict
 
 def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
     dbt.config(materialized="table")
-    relation = dbt.ref("int_attribution__journeys")
-    # dbt-duckdb hands over a DuckDB relation: aggregate it in SQL, bring only the aggregates here.
-    table = relation.query(
-        "journeys",
-        "select channel_path, sum(conversions) as conversions, sum(revenue) as revenue, "
-        "sum(1 - conversions) as nulls from journeys group by channel_path",
-    ).arrow()
-    if hasattr(table, "read_all"):
-        table = table.read_all()
-    sets = relation.query(
-        "journeys", "select distinct channel_set from journeys where conversions = 1 order by 1"
-    ).fetchall()
-
-    paths = _aggregates(table)
+    journeys = dbt.ref("int_attribution__journeys")
+    paths = path_aggregates(journeys)
     markov = markov_attribution(paths)
     shapley = shapley_attribution(paths)
     shares = {name: channel.share for name, channel in markov.channels.items()}
 
     rows: dict[str, list] = {"model": [], "channel_set": [], "channel": [], "credit": []}
-    for (channel_set,) in sets:
-        members = channel_set.split(SET_SEPARATOR)
+    for members in converting_channel_sets(journeys):
         credits = {
             "markov": _markov_set_credit(members, shares),
             "shapley": shapley.set_values.get(frozenset(members))
@@ -66,7 +41,7 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
         for model_name, per_channel in credits.items():
             for channel in members:
                 rows["model"].append(model_name)
-                rows["channel_set"].append(channel_set)
+                rows["channel_set"].append(SET_SEPARATOR.join(members))
                 rows["channel"].append(channel)
                 rows["credit"].append(float(per_channel.get(channel, 0.0)))
     return pa.table(

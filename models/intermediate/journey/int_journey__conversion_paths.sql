@@ -45,9 +45,12 @@ touches as (
         touchpoint_id,
         customer_key,
         occurred_at,
-        channel
+        channel,
+        touch_type,
+        campaign
     from {{ ref('fct_touchpoints') }}
     where not is_duplicate_touch
+        and touch_type in {{ journey.path_touch_types_sql() }}
 
 ),
 
@@ -57,7 +60,9 @@ path_touches as (
         c.conversion_id,
         t.touchpoint_id,
         t.occurred_at,
-        t.channel
+        t.channel,
+        t.touch_type,
+        t.campaign
     from conversions_with_previous as c
     inner join touches as t
         on t.customer_key = c.customer_key
@@ -78,7 +83,9 @@ joined as (
         c.revenue,
         p.touchpoint_id,
         p.occurred_at,
-        p.channel
+        p.channel,
+        p.touch_type,
+        p.campaign
     from conversions_with_previous as c
     left join path_touches as p
         on p.conversion_id = c.conversion_id
@@ -95,6 +102,8 @@ final as (
         touchpoint_id,
         occurred_at,
         channel,
+        touch_type,
+        campaign,
         case
             when touchpoint_id is not null
                 then row_number() over (

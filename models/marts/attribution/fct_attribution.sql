@@ -72,16 +72,27 @@ unioned as (
     union all
     select * from data_driven
 
+),
+
+touchpoints as (
+
+    select touchpoint_id, touch_type, campaign
+    from {{ ref('fct_touchpoints') }}
+
 )
 
 select
-    conversion_id,
-    customer_key,
-    converted_at,
-    model,
-    touchpoint_id,
-    channel,
-    cast(touch_position as bigint) as touch_position,
-    cast(credit as {{ journey.attribution_type_double() }}) as credit,
-    cast(revenue_credit as {{ journey.attribution_type_double() }}) as revenue_credit
+    unioned.conversion_id,
+    unioned.customer_key,
+    unioned.converted_at,
+    unioned.model,
+    unioned.touchpoint_id,
+    unioned.channel,
+    touchpoints.touch_type,
+    touchpoints.campaign,
+    cast(unioned.touch_position as bigint) as touch_position,
+    cast(unioned.credit as {{ journey.attribution_type_double() }}) as credit,
+    cast(unioned.revenue_credit as {{ journey.attribution_type_double() }}) as revenue_credit
 from unioned
+left join touchpoints
+    on unioned.touchpoint_id = touchpoints.touchpoint_id
