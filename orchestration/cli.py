@@ -106,6 +106,18 @@ def _attribution(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_attribution(args: argparse.Namespace) -> int:
+    from orchestration.bench.attribution import time_attribution
+
+    timing = time_attribution(paths=args.paths, channels=args.channels, seed=args.seed)
+    print(
+        f"attribution on {timing.paths:,} aggregated paths ({timing.distinct_paths:,} distinct, "
+        f"{timing.channels} channels): markov {timing.markov_seconds:.2f}s, "
+        f"shapley {timing.shapley_seconds:.2f}s (paths generated in {timing.generate_seconds:.1f}s)"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="journey", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -133,6 +145,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="Dagster console log level (default INFO)",
     )
     run.set_defaults(handler=_run)
+
+    bench = commands.add_parser("bench", help="benchmarks that print numbers")
+    bench_kinds = bench.add_subparsers(dest="bench", required=True)
+    bench_attribution = bench_kinds.add_parser(
+        "attribution", help="time exact Markov and Shapley on many aggregated paths"
+    )
+    bench_attribution.add_argument("--paths", type=int, default=1_000_000)
+    bench_attribution.add_argument("--channels", type=int, default=8)
+    bench_attribution.add_argument("--seed", type=int, default=1)
+    bench_attribution.set_defaults(handler=_bench_attribution)
 
     summary = commands.add_parser("summary", help="rows per table and where things are")
     summary.add_argument("--warehouse", default=None)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import random
 from pathlib import Path
 
 import pytest
@@ -44,6 +43,7 @@ from orchestration.attribution import (
     shapley_attribution,
     shapley_values_for_set,
 )
+from orchestration.bench.attribution import random_paths, time_attribution
 
 EXAMPLE = [
     PathAggregate(("A", "B"), 1, 10, 0),
@@ -85,20 +85,9 @@ def test_shapley_negative_values_are_clipped():
     assert shapley_values_for_set("AB", rates) == {"A": 1.0, "B": 0.0}
 
 
-def _random_paths(count: int, channels: int, seed: int) -> list[PathAggregate]:
-    rng = random.Random(seed)
-    names = [f"ch{i}" for i in range(channels)]
-    paths = []
-    for _ in range(count):
-        path = tuple(rng.choice(names) for _ in range(rng.randint(1, 5)))
-        conversions = rng.choice([0, 0, 1, 2])
-        paths.append(PathAggregate(path, conversions, conversions * 7.5, rng.randint(0, 4)))
-    return paths
-
-
 @pytest.mark.parametrize("model", [markov_attribution, shapley_attribution])
 def test_invariants(model):
-    paths = _random_paths(400, 6, seed=7)
+    paths = random_paths(400, 6, seed=7)
     result = model(paths)
     total = sum(p.conversions for p in paths)
     value = sum(p.value for p in paths)
@@ -166,3 +155,9 @@ def test_cli_attribution(tmp_path: Path):
     with contextlib.redirect_stdout(out):
         assert cli.main(["attribution", "--paths", str(file), "--model", "shapley"]) == 0
     assert "markov" not in out.getvalue()
+
+
+def test_attribution_timing_reports_both_models():
+    timing = time_attribution(paths=2_000, channels=5, seed=3)
+    assert timing.paths == 2_000 and 0 < timing.distinct_paths <= 2_000
+    assert timing.markov_seconds > 0 and timing.shapley_seconds > 0

@@ -1,0 +1,1 @@
+"""Benchmarks: numbers printed by a script, never asserted by timed tests."""
