@@ -37,6 +37,7 @@ test: install lint dbt-check pytest
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/journey conventions
 
 # The whole nightly job (loaders + dbt build with every model and data test) on generated data.
 dbt-check: install

@@ -187,6 +187,24 @@ def _clv(args: argparse.Namespace) -> int:
     return 0
 
 
+def _conventions(args: argparse.Namespace) -> int:
+    from orchestration.conventions import check_manifest_file
+    from orchestration.dbt_assets import dbt_project, ensure_manifest
+
+    ensure_manifest()
+    violations = check_manifest_file(str(dbt_project.manifest_path))
+    for violation in violations:
+        print(violation, file=sys.stderr)
+    if violations:
+        print(
+            f"{len(violations)} convention violation(s): see CONTRIBUTING in README",
+            file=sys.stderr,
+        )
+        return 1
+    print("every model follows the project conventions")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="journey", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -224,6 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench_attribution.add_argument("--channels", type=int, default=8)
     bench_attribution.add_argument("--seed", type=int, default=1)
     bench_attribution.set_defaults(handler=_bench_attribution)
+
+    conventions = commands.add_parser(
+        "conventions", help="check model naming, docs, tests and mart contracts (CI)"
+    )
+    conventions.set_defaults(handler=_conventions)
 
     summary = commands.add_parser("summary", help="rows per table and where things are")
     summary.add_argument("--warehouse", default=None)

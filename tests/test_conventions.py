@@ -1,0 +1,105 @@
+"""The model-conventions check: each rule fails with a message naming the file and the fix, and
+the project itself passes."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from orchestration.conventions import check_manifest, check_manifest_file
+from orchestration.dbt_assets import dbt_project, ensure_manifest
+
+GOOD_MART = {
+    "resource_type": "model",
+    "package_name": "journey",
+    "name": "fct_visits",
+    "original_file_path": "models/marts/visits/fct_visits.sql",
+    "patch_path": "journey://models/marts/visits/_visits__models.yml",
+    "description": "One row per visit.",
+    "columns": {"visit_key": {"description": "The visit."}},
+    "config": {"contract": {"enforced": True}},
+}
+TEST = {
+    "resource_type": "test",
+    "depends_on": {"nodes": ["model.journey.fct_visits"]},
+}
+
+
+def _manifest(model: dict, tested: bool = True) -> dict:
+    nodes = {"model.journey.fct_visits": model}
+    if tested:
+        nodes["test.journey.not_null_fct_visits"] = TEST
+    return {"nodes": nodes, "unit_tests": {}}
+
+
+def _problems(model: dict, tested: bool = True) -> list[str]:
+    return [str(v) for v in check_manifest(_manifest(model, tested))]
+
+
+def _changed(**changes: object) -> dict:
+    model = copy.deepcopy(GOOD_MART)
+    model.update(changes)
+    return model
+
+
+def test_a_conforming_mart_passes():
+    assert _problems(GOOD_MART) == []
+
+
+def test_a_unit_test_counts_as_a_test():
+    manifest = _manifest(GOOD_MART, tested=False)
+    manifest["unit_tests"] = {"u": {"depends_on": {"nodes": ["model.journey.fct_visits"]}}}
+    assert check_manifest(manifest) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "tested", "expected"),
+    [
+        ({"name": "visits"}, True, "mart models are named fct_<events>, dim_<entities> or mart_"),
+        (
+            {"patch_path": None},
+            True,
+            "not documented: add it to models/marts/visits/_visits__models.yml",
+        ),
+        ({"description": " "}, True, "no description in models/marts/visits/_visits__models.yml"),
+        (
+            {"columns": {"visit_key": {"description": ""}}},
+            True,
+            "columns without description in models/marts/visits/_visits__models.yml: visit_key",
+        ),
+        ({"columns": {}}, True, "no columns listed"),
+        ({}, False, "no data test or unit test"),
+        ({"config": {}}, True, "marts are the BI contract"),
+        (
+            {"patch_path": "journey://models/marts/schema.yml"},
+            True,
+            "document it in its own folder's _<folder>__models.yml",
+        ),
+    ],
+)
+def test_each_rule_names_the_file_and_the_fix(changes, tested, expected):
+    problems = _problems(_changed(**changes), tested)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("models/marts/visits/fct_visits.sql: model ")
+    assert expected in problems[0]
+
+
+def test_staging_and_intermediate_prefixes():
+    staging = _changed(
+        name="stg_shop__visits",
+        original_file_path="models/staging/crm/stg_shop__visits.sql",
+        patch_path="journey://models/staging/crm/_crm__models.yml",
+    )
+    assert any("stg_crm__<entities>" in p for p in _problems(staging))
+    intermediate = _changed(
+        name="visits_enriched",
+        original_file_path="models/intermediate/web/visits_enriched.sql",
+        patch_path="journey://models/intermediate/web/_web__models.yml",
+    )
+    assert any("named int_" in p for p in _problems(intermediate))
+
+
+def test_the_project_follows_its_conventions():
+    ensure_manifest()
+    assert [str(v) for v in check_manifest_file(str(dbt_project.manifest_path))] == []
