@@ -32,7 +32,7 @@ def _files_table(report: SourceReport) -> str:
     return "\n".join(lines)
 
 
-def report_metadata(report: SourceReport) -> dict[str, dg.RawMetadataValue]:
+def report_metadata(report: SourceReport) -> dict[str, object]:
     return {
         "bad_input_policy": report.policy,
         "files_loaded": report.count("loaded"),
