@@ -25,16 +25,18 @@ def open_binary(path: Path) -> BinaryIO:
     return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")  # noqa: SIM115
 
 
-def _guess(line: bytes) -> str:
-    """What the undecodable line most likely is."""
+def _guess(line: bytes, position: int) -> str:
+    """What the undecodable line most likely is, showing the text around `position`."""
     if line.count(b"\x00") * 4 >= len(line) > 0:
         return "it looks like UTF-16 without a byte-order mark"
     for encoding, name in (("cp1252", "Windows-1252 (cp1252)"), ("latin-1", "Latin-1")):
         try:
-            text = line.decode(encoding)
+            text = line.decode(encoding)  # one byte, one character: positions agree
         except UnicodeDecodeError:
             continue
-        return f"it decodes as {name}: {text.strip()[:80]!r}"
+        start = max(position - 40, 0)
+        sample = ("..." if start else "") + text[start : position + 20].strip()
+        return f"it decodes as {name}: {sample!r}"
     return "its encoding is unknown"
 
 
@@ -69,7 +71,7 @@ def not_utf8_error(path: Path, rel: str) -> LoadError | None:
                 return LoadError(
                     rel,
                     f"not UTF-8 text: byte {bad} at {where} {start} (line {line}) is not valid "
-                    f"UTF-8; {_guess(text)}; {_FIX}",
+                    f"UTF-8; {_guess(text, len(carried) + error.start - line_start)}; {_FIX}",
                 )
             offset += len(chunk)
             lines += chunk.count(b"\n")
