@@ -126,6 +126,9 @@ def _number_rows(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str) -> 
     rejected = con.execute(f"select count(*) from {_REJECTS}").fetchall()[0][0]
     blanks = _blank_records(path, delimiter) if rejected else []
     con.execute(f"create temp table {_BLANKS} as select unnest(?::BIGINT[]) as d", [blanks])
+    if not rejected:
+        con.execute(f"create temp view {_NUMBERED} as select *, rowid + 1 as _n from {_TEXT}")
+        return
     # Rejected row k (in row order) at data row r_k: a good row i is shifted by every k whose
     # r_k - k < i, i.e. by the largest such k.
     con.execute(
@@ -172,7 +175,7 @@ def _set_aside_rejected(con: duckdb.DuckDBPyConnection, header: list[str]) -> No
         con,
         f"""
         select line - 1 - (select count(*) from {_BLANKS} b where b.d < line - 1),
-            case when error_type = 'MISSING COLUMNS' then {names}[cast(column_idx as BIGINT) + 1] end,
+            {names}[cast(column_idx as BIGINT) + 1],  -- null past the last column
             'row cannot be read as CSV (' || lower(cast(error_type as varchar)) || '): '
                 || error_message,
             null,

@@ -29,6 +29,7 @@ from orchestration.loaders.quarantine import (
     bad_row_count,
     create_bad_rows,
     first_bad_row,
+    forget_file,
     replace_file_rows,
 )
 from orchestration.loaders.sources import (
@@ -139,12 +140,10 @@ def _skip_duplicate(
 
         def forget_older_version() -> None:
             con.execute(f"delete from raw.{source.table} where _source_file = ?", [rel])
-            replace_file_rows(con, source.table, rel)
+            forget_file(con, rel)
             manifest.record(con, rel, source.table, print_, "duplicate", 0, note)
 
-        create_bad_rows(con)
         _in_transaction(con, forget_older_version)
-        con.execute(f"drop table {BAD_ROWS}")
         log.warning("%s: %s", rel, note)
     return FileOutcome(rel, "duplicate", notes=[note])
 

@@ -59,9 +59,13 @@ def first_bad_row(
     )
 
 
+def forget_file(con: duckdb.DuckDBPyConnection, file_path: str) -> None:
+    con.execute(f"delete from {QUARANTINE_TABLE} where file_path = ?", [file_path])
+
+
 def replace_file_rows(con: duckdb.DuckDBPyConnection, source_table: str, file_path: str) -> None:
     """Inside the file's transaction: its quarantined rows become exactly `bad_rows`."""
-    con.execute(f"delete from {QUARANTINE_TABLE} where file_path = ?", [file_path])
+    forget_file(con, file_path)
     con.execute(
         f"""
         insert into {QUARANTINE_TABLE}
