@@ -282,7 +282,7 @@ def test_parquet_day_loads_like_json(landing: Path, warehouse: Path, tmp_path: P
     (parquet_landing / "ga4").mkdir(parents=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     con.execute(
-        "copy (select * exclude (_source_file, _source_row, _loaded_at) from raw.ga4_events "
+        "copy (select * exclude (_source_file, _source_row, _loaded_at, _extra) from raw.ga4_events "
         "where _source_file = 'ga4/events_20240102.json.gz' order by _source_row) "
         f"to '{parquet_landing / 'ga4' / 'events_20240102.parquet'}' (format parquet)"
     )

@@ -2,12 +2,15 @@
 
 This module is the contract between the sample-export generator (which writes these layouts), the
 loaders (which read and validate them into schema ``raw``) and the dbt sources (which read ``raw``).
-CSV headers are matched case-insensitively after trimming; extra columns are tolerated.
+CSV headers are matched case-insensitively after trimming; columns (GA4: top-level fields) beyond
+the declared ones are kept in each raw table's JSON column `_extra` (see drift.py) and reported.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from orchestration.loaders.drift import EXTRA_COLUMN, EXTRA_TYPE
 
 # Value kinds a CSV column can be parsed as. Timestamps are stored as naive UTC TIMESTAMP.
 VARCHAR = "varchar"
@@ -62,6 +65,7 @@ RAW_METADATA_COLUMNS = {
     "_source_file": "VARCHAR",  # path relative to the landing folder
     "_source_row": "BIGINT",  # 1-based data row (NDJSON: line) within the file
     "_loaded_at": "TIMESTAMP",  # UTC
+    EXTRA_COLUMN: EXTRA_TYPE,  # the row's undeclared columns / fields, {name: value}; or null
 }
 
 _PARAM_VALUE = (

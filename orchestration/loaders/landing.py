@@ -1,15 +1,16 @@
 """Load a landing folder's files into schema raw: one transaction per file, recorded in the manifest.
 
 A file already loaded with the same content is skipped; a file whose content changed replaces
-exactly its own rows; a bad file raises LoadError naming file/row/column and leaves raw as it was.
+exactly its own rows (and its quarantined rows); the same content under another file name is
+skipped as a duplicate. Bad rows follow the table's bad-input policy (policy.py): the file is
+rejected (LoadError naming file/row/column, recorded as failed, raw left as it was) or its bad rows
+go to raw.quarantine. A rejected file does not stop the source's other files from loading.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from pathlib import Path
 
 import duckdb
@@ -18,82 +19,46 @@ from orchestration.config import project_var
 from orchestration.loaders import manifest
 from orchestration.loaders.csv_reader import stage_csv
 from orchestration.loaders.errors import LoadError
-from orchestration.loaders.formats import (
-    CSV_SOURCES,
-    GA4,
-    GENERIC_ORDER_LINE_FIELDS,
-    Column,
-    CsvSource,
-    Ga4Source,
-    all_raw_tables,
-    raw_table_ddl,
-)
+from orchestration.loaders.formats import Ga4Source, all_raw_tables, raw_table_ddl
 from orchestration.loaders.ga4_reader import stage_ga4
+from orchestration.loaders.outcome import FileOutcome, SourceReport
+from orchestration.loaders.policy import REJECT_FILE, policy_for
+from orchestration.loaders.quarantine import (
+    BAD_ROWS,
+    QUARANTINE_DDL,
+    bad_row_count,
+    create_bad_rows,
+    first_bad_row,
+    forget_file,
+    replace_file_rows,
+)
+from orchestration.loaders.sources import (
+    Source,
+    all_sources,
+    files_of,
+    generic_order_lines_source,
+    source_for_table,
+)
 from orchestration.loaders.sql import quote_ident
+from orchestration.loaders.staged import Staged
+from orchestration.loaders.unclaimed import check_unclaimed, unclaimed_files
 
 log = logging.getLogger(__name__)
 
-Source = CsvSource | Ga4Source
-Stager = Callable[[duckdb.DuckDBPyConnection, Path, str], list[str]]
+Stager = Callable[[duckdb.DuckDBPyConnection, Path, str], Staged]
+INCOMING = "incoming"
 
-
-@dataclass
-class FileOutcome:
-    file_path: str
-    status: str  # loaded | replaced | unchanged
-    rows: int
-
-
-@dataclass
-class SourceReport:
-    table: str
-    files: list[FileOutcome] = field(default_factory=list)
-
-    @property
-    def rows_written(self) -> int:
-        return sum(f.rows for f in self.files if f.status != "unchanged")
-
-    def summary(self) -> str:
-        counts = {
-            s: sum(f.status == s for f in self.files) for s in ("loaded", "replaced", "unchanged")
-        }
-        return (
-            f"raw.{self.table}: {counts['loaded']} new, {counts['replaced']} replaced, "
-            f"{counts['unchanged']} unchanged files; {self.rows_written} rows written"
-        )
-
-
-def generic_order_lines_source() -> CsvSource:
-    """The generic order-lines CSV, its headers taken from var generic_order_lines_mapping."""
-    mapping: dict[str, str | None] = project_var("generic_order_lines_mapping", {}) or {}
-    columns = []
-    for canonical in GENERIC_ORDER_LINE_FIELDS:
-        header = mapping.get(canonical.name)
-        if header is None:
-            if canonical.required:
-                raise ValueError(
-                    f"generic_order_lines_mapping in dbt_project.yml needs a header for "
-                    f"'{canonical.name}'"
-                )
-            continue
-        columns.append(
-            Column(header, canonical.name, canonical.kind, canonical.required, canonical.not_null)
-        )
-    return CsvSource(
-        table="generic_order_lines",
-        folder="generic_orders",
-        pattern="*.csv",
-        columns=tuple(columns),
-        description="Generic order-lines CSV mapped by configuration",
-    )
-
-
-def all_sources() -> list[Source]:
-    return [GA4, *CSV_SOURCES, generic_order_lines_source()]
-
-
-def source_for_table(table: str) -> Source:
-    return next(s for s in all_sources() if s.table == table)
+__all__ = [
+    "Source",
+    "SourceReport",
+    "all_sources",
+    "connect",
+    "generic_order_lines_source",
+    "load_all",
+    "load_file",
+    "load_source",
+    "source_for_table",
+]
 
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
@@ -106,21 +71,23 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
 
 
 def ensure_raw_layer(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schema raw, every raw table (empty until its first file) and the manifest."""
+    """Create schema raw, every raw table (empty until its first file), the manifest and the
+    quarantine; add columns declared since an existing warehouse was created."""
     con.execute("create schema if not exists raw")
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'raw'"
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
     for table, columns in all_raw_tables().items():
         con.execute(raw_table_ddl(table, columns))
+        for name, sql_type in columns.items():
+            if table in existing and name not in existing[table]:
+                con.execute(f"alter table raw.{table} add column {quote_ident(name)} {sql_type}")
     con.execute(manifest.MANIFEST_DDL)
-
-
-def files_of(landing: Path, source: Source) -> list[Path]:
-    folder = landing / source.folder
-    if not folder.is_dir():
-        return []
-    patterns = source.patterns if isinstance(source, Ga4Source) else (source.pattern,)
-    return sorted(
-        p for p in folder.iterdir() if p.is_file() and any(fnmatch(p.name, pat) for pat in patterns)
-    )
+    for migration in manifest.MANIFEST_MIGRATIONS:
+        con.execute(migration)
+    con.execute(QUARANTINE_DDL)
 
 
 def _stager(source: Source) -> Stager:
@@ -129,59 +96,152 @@ def _stager(source: Source) -> Stager:
     return lambda con, path, rel: stage_csv(con, path, rel, source)
 
 
-def load_file(
-    con: duckdb.DuckDBPyConnection, landing: Path, path: Path, source: Source
-) -> FileOutcome:
-    rel = path.relative_to(landing).as_posix()
-    print_ = manifest.fingerprint(path)
-    previous = manifest.loaded_hash(con, rel)
-    if previous == print_.sha256:
-        return FileOutcome(rel, "unchanged", 0)
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"select count(*) from {table}").fetchall()[0][0]
 
-    try:
-        notes = _stager(source)(con, path, rel)
-    except LoadError as error:
-        manifest.record(con, rel, source.table, print_, "failed", message=str(error))
-        raise
 
-    columns = [c for c in all_raw_tables()[source.table] if c not in ("_source_file", "_loaded_at")]
-    column_list = ", ".join(quote_ident(c) for c in columns)
-    status = "replaced" if previous is not None else "loaded"
+def _apply_policy(con: duckdb.DuckDBPyConnection, rel: str, policy: str) -> None:
+    """Reject the file if it has bad rows and the policy says so, or if no row is good."""
+    bad = bad_row_count(con)
+    if not bad:
+        return
+    good = _count(con, INCOMING)
+    if policy == REJECT_FILE:
+        raise first_bad_row(
+            con, rel, bad, good, f"nothing of the file loaded (bad_input_policy {REJECT_FILE})"
+        )
+    if good == 0:
+        raise first_bad_row(
+            con, rel, bad, good, "no row is good, so the file is rejected under every policy"
+        )
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
     con.execute("begin transaction")
     try:
-        con.execute(f"delete from raw.{source.table} where _source_file = ?", [rel])
-        con.execute(
-            f"""
-            insert into raw.{source.table} ({column_list}, _source_file, _loaded_at)
-            select {column_list}, ?, cast(timezone('UTC', now()) as timestamp) from incoming
-            """,
-            [rel],
-        )
-        rows = con.execute("select count(*) from incoming").fetchall()[0][0]
-        manifest.record(
-            con, rel, source.table, print_, status, row_count=rows, message="; ".join(notes) or None
-        )
+        work()
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def _skip_duplicate(
+    con: duckdb.DuckDBPyConnection,
+    rel: str,
+    source: Source,
+    print_: manifest.Fingerprint,
+    earlier: str,
+    current: manifest.Entry | None,
+) -> FileOutcome:
+    """Same content as a file already loaded: record it once, drop rows of an older version."""
+    note = f"duplicate delivery: same content as {earlier}, which is already loaded; skipped"
+    if current is None or current.file_hash != print_.sha256:
+
+        def forget_older_version() -> None:
+            con.execute(f"delete from raw.{source.table} where _source_file = ?", [rel])
+            forget_file(con, rel)
+            manifest.record(con, rel, source.table, print_, "duplicate", 0, note)
+
+        _in_transaction(con, forget_older_version)
+        log.warning("%s: %s", rel, note)
+    return FileOutcome(rel, "duplicate", notes=[note])
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    path: Path,
+    source: Source,
+    policy: str = REJECT_FILE,
+) -> FileOutcome:
+    """Load one file in its own transaction; LoadError (recorded as failed) if it is rejected."""
+    rel = path.relative_to(landing).as_posix()
+    print_ = manifest.fingerprint(path)
+    current = manifest.current(con, rel)
+    if current is not None and current.has_rows and current.file_hash == print_.sha256:
+        return FileOutcome(rel, "unchanged")
+    earlier = manifest.loaded_elsewhere(con, source.table, print_.sha256, rel)
+    if earlier is not None:
+        return _skip_duplicate(con, rel, source, print_, earlier, current)
+
+    create_bad_rows(con)
+    try:
+        try:
+            staged = _stager(source)(con, path, rel)
+            _apply_policy(con, rel, policy)
+        except LoadError as error:
+            manifest.record(con, rel, source.table, print_, "failed", message=str(error))
+            log.error("%s", error)
+            raise
+        rows, quarantined = _count(con, INCOMING), bad_row_count(con)
+        status = "replaced" if current is not None and current.has_rows else "loaded"
+        notes = list(staged.notes)
+        if quarantined:
+            notes.append(f"{quarantined} bad rows quarantined in raw.quarantine")
+        columns = [
+            c for c in all_raw_tables()[source.table] if c not in ("_source_file", "_loaded_at")
+        ]
+        column_list = ", ".join(quote_ident(c) for c in columns)
+
+        def write() -> None:
+            con.execute(f"delete from raw.{source.table} where _source_file = ?", [rel])
+            con.execute(
+                f"""
+                insert into raw.{source.table} ({column_list}, _source_file, _loaded_at)
+                select {column_list}, ?, cast(timezone('UTC', now()) as timestamp) from {INCOMING}
+                """,
+                [rel],
+            )
+            replace_file_rows(con, source.table, rel)
+            manifest.record(
+                con,
+                rel,
+                source.table,
+                print_,
+                status,
+                row_count=rows,
+                message="; ".join(notes) or None,
+                quarantined_rows=quarantined,
+            )
+
+        _in_transaction(con, write)
     finally:
-        con.execute("drop table if exists incoming")
-    log.info("%s %s: %s rows", status, rel, rows)
-    return FileOutcome(rel, status, rows)
+        con.execute(f"drop table if exists {INCOMING}")
+        con.execute(f"drop table if exists {BAD_ROWS}")
+    for note in notes:
+        log.warning("%s: %s", rel, note)
+    log.info("%s %s: %s rows, %s quarantined", status, rel, rows, quarantined)
+    return FileOutcome(rel, status, rows, quarantined, staged.drift, notes)
 
 
-def load_source(con: duckdb.DuckDBPyConnection, landing: Path, source: Source) -> SourceReport:
-    """Load every file of one source in name order; stop at the first bad file."""
-    report = SourceReport(source.table)
+def load_source(
+    con: duckdb.DuckDBPyConnection, landing: Path, source: Source, policy: str | None = None
+) -> SourceReport:
+    """Load every file of one source in name order (policy: the configured one unless given);
+    a rejected file is reported and the next one still loads."""
+    policy = policy or policy_for(source.table, list(all_raw_tables()))
+    report = SourceReport(source.table, policy)
     for path in files_of(landing, source):
-        report.files.append(load_file(con, landing, path, source))
+        try:
+            report.files.append(load_file(con, landing, path, source, policy))
+        except LoadError as error:
+            report.files.append(FileOutcome(error.file, "failed", error=error))
+    for path in unclaimed_files(landing, source):
+        report.files.append(check_unclaimed(con, landing, path, source))
     return report
 
 
-def load_all(warehouse: Path, landing: Path) -> list[SourceReport]:
+def load_all(
+    warehouse: Path, landing: Path, policy: str | None = None, raise_rejected: bool = True
+) -> list[SourceReport]:
+    """Load every source; then raise the first rejected file's LoadError (unless told not to)."""
     con = connect(warehouse)
     try:
-        return [load_source(con, landing, source) for source in all_sources()]
+        reports = [load_source(con, landing, source, policy) for source in all_sources()]
     finally:
         con.close()
+    errors = [error for report in reports for error in report.errors]
+    if errors and raise_rejected:
+        raise errors[0]
+    return reports
