@@ -39,12 +39,15 @@
 
 {#- Window expression: quintile score 1-5 of the current row, higher = better by `order_by` (a
     window ORDER BY list sorting worst first). Tie rule: rows with equal sort values share one score,
-    the one of the tie group's first position (SQL rank), so score = 1 + floor(5 * percent_rank),
-    capped at 5, with percent_rank = (rank - 1) / (rows - 1) (0 for a single row). A value held by
-    many rows (e.g. one order) thus keeps them all in the lower score and some scores may stay
-    unused. Portable (percent_rank is standard SQL). -#}
+    the one of the tie group's first position (SQL rank): score = 1 + floor(5 * percent_rank), capped
+    at 5, with percent_rank = (rank - 1) / (rows - 1) (0 for a single row), computed as
+    5.0 * (rank - 1) / (rows - 1) so quintile boundaries are exact. A value held by many rows (e.g.
+    one order) keeps them all in the lower score, so some scores may stay unused. Portable (rank and
+    count windows, floor, least). -#}
 {% macro quintile_score(order_by) -%}
-    cast(least(5, 1 + floor(5 * percent_rank() over (order by {{ order_by }}))) as integer)
+    cast(least(5, 1 + floor(
+        coalesce(5.0 * (rank() over (order by {{ order_by }}) - 1) / nullif(count(*) over () - 1, 0), 0)
+    )) as integer)
 {%- endmacro %}
 
 {#- SQL date expression: the CLV observation end - var clv_observation_end ('YYYY-MM-DD') when set,
