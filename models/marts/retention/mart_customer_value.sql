@@ -1,6 +1,7 @@
 {#- Customer value (SPEC 8, 9): one row per customer with a non-cancelled order on or before the CLV
     observation end (int_customers__clv_summaries). Historical CLV (net revenue to date), repeat and
-    churn flags, RFM quintile scores and segment (seed rfm_segments). -#}
+    churn flags, RFM quintile scores and segment (seed rfm_segments), and the BG/NBD + Gamma-Gamma
+    predictions of int_customers__clv_predictions. -#}
 
 {%- set churn_days = var('churn_days', 180) | int %}
 
@@ -87,6 +88,19 @@ acquisitions as (
     select customer_key, first_touch_channel
     from {{ ref('int_customers__acquisitions') }}
 
+),
+
+predictions as (
+
+    select
+        customer_key,
+        probability_alive,
+        expected_purchases_90d,
+        expected_purchases_365d,
+        expected_order_value,
+        predicted_clv
+    from {{ ref('int_customers__clv_predictions') }}
+
 )
 
 select
@@ -114,10 +128,17 @@ select
         'cast(scored.monetary_score as ' ~ dbt.type_string() ~ ')',
     ]) }} as rfm_score,
     segments.rfm_segment,
-    cast(segments.segment_order as integer) as rfm_segment_order
+    cast(segments.segment_order as integer) as rfm_segment_order,
+    cast(predictions.probability_alive as {{ journey.attribution_type_double() }}) as probability_alive,
+    cast(predictions.expected_purchases_90d as {{ journey.attribution_type_double() }}) as expected_purchases_90d,
+    cast(predictions.expected_purchases_365d as {{ journey.attribution_type_double() }}) as expected_purchases_365d,
+    cast(round(predictions.expected_order_value, 2) as decimal(18, 2)) as expected_order_value,
+    cast(round(predictions.predicted_clv, 2) as decimal(18, 2)) as predicted_clv
 from scored
 left join segments
     on scored.recency_score between segments.recency_score_min and segments.recency_score_max
     and scored.frequency_score between segments.frequency_score_min and segments.frequency_score_max
 left join acquisitions
     on acquisitions.customer_key = scored.customer_key
+left join predictions
+    on predictions.customer_key = scored.customer_key
