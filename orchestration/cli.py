@@ -1,4 +1,4 @@
-"""The `journey` command line: generate sample exports, run the nightly job, summarise."""
+"""The `journey` command line: generate sample exports, run the nightly job, summarise, analyse."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.config import landing_dir, warehouse_path
+
+if TYPE_CHECKING:
+    from orchestration.clv import ClvReport
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -106,6 +110,71 @@ def _attribution(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_clv(report: ClvReport) -> None:
+    b, g = report.bgnbd, report.gamma_gamma
+    unit = report.time_unit
+    print(
+        f"{report.transactions:,} transactions, {len(report.summaries):,} customers; calibration "
+        f"to {report.calibration_end}, observation to {report.observation_end}; time unit {unit}"
+    )
+    print(
+        f"BG/NBD       r {b.params.r:.4f}  alpha {b.params.alpha:.4f}  a {b.params.a:.4f}  "
+        f"b {b.params.b:.4f}"
+    )
+    print(
+        f"             log-likelihood {b.log_likelihood:,.2f}  customers {b.n_customers:,}  "
+        f"{b.seconds:.3f}s  {'converged' if b.converged else 'NOT CONVERGED: ' + b.message}"
+    )
+    print(f"Gamma-Gamma  p {g.params.p:.4f}  q {g.params.q:.4f}  gamma {g.params.gamma:.4f}")
+    print(
+        f"             log-likelihood {g.log_likelihood:,.2f}  customers {g.n_customers:,} "
+        f"(x > 0)  {g.seconds:.3f}s  {'converged' if g.converged else 'NOT CONVERGED: ' + g.message}"
+    )
+    if g.n_excluded:
+        print(f"             {g.n_excluded:,} repeat buyers with mean repeat value 0 left out")
+    print(
+        f"CLV over {report.horizon_months} months at {report.monthly_discount_rate:.2%} a month: "
+        f"total {report.clv.sum():,.2f}, mean {report.clv.mean():,.2f} per customer"
+    )
+    if report.holdout is not None:
+        h = report.holdout
+        print(
+            f"holdout ({h.length:.2f} {unit}): {h.actual_total:,} repeat purchases, expected "
+            f"{h.expected_total:,.1f}; per customer MAE {h.mean_absolute_error:.3f}, "
+            f"RMSE {h.root_mean_squared_error:.3f}"
+        )
+
+
+def _clv(args: argparse.Namespace) -> int:
+    import json
+
+    from orchestration.clv import TransactionFileError, clv_report, read_transactions, report_dict
+
+    try:
+        customer_ids, dates, amounts = read_transactions(args.transactions)
+        report = clv_report(
+            customer_ids,
+            dates,
+            amounts,
+            calibration_end=args.calibration_end,
+            observation_end=args.observation_end,
+            time_unit=args.time_unit,
+            horizon_months=args.horizon_months,
+            monthly_discount_rate=args.discount,
+        )
+    except (OSError, TransactionFileError, ValueError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report_dict(report), indent=2))
+    else:
+        _print_clv(report)
+    if not (report.bgnbd.converged and report.gamma_gamma.converged):
+        print("a fit did not converge", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="journey", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -143,6 +212,33 @@ def build_parser() -> argparse.ArgumentParser:
     attribution.add_argument("--paths", required=True, help="path;total_conversions;... file")
     attribution.add_argument("--model", choices=("markov", "shapley", "both"), default="both")
     attribution.set_defaults(handler=_attribution)
+
+    clv = commands.add_parser(
+        "clv", help="fit BG/NBD and Gamma-Gamma to a transaction file; CLV and a fit report"
+    )
+    clv.add_argument(
+        "--transactions",
+        required=True,
+        help="CSV customer_id,date,amount or a CDNOW whitespace file (master or sample)",
+    )
+    clv.add_argument(
+        "--calibration-end",
+        type=date.fromisoformat,
+        default=None,
+        help="YYYY-MM-DD; only purchases up to it are fitted (default: observation end)",
+    )
+    clv.add_argument(
+        "--observation-end",
+        type=date.fromisoformat,
+        default=None,
+        help="YYYY-MM-DD (default: calibration end, else the last transaction date); "
+        "after the calibration end it makes a holdout check",
+    )
+    clv.add_argument("--time-unit", choices=("days", "weeks"), default="days")
+    clv.add_argument("--horizon-months", type=int, default=12)
+    clv.add_argument("--discount", type=float, default=0.01, help="monthly discount rate")
+    clv.add_argument("--json", action="store_true", help="print the report as JSON")
+    clv.set_defaults(handler=_clv)
     return parser
 
 
