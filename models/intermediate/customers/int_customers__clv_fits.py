@@ -131,14 +131,14 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
     holdout = dbt.ref("int_customers__clv_holdout")
     observation_end = summaries.query(
         "summaries", "select max(observation_end_date) from summaries"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
     bgnbd, gamma_gamma = _fit(summaries)
     fitted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
     holdout_info = holdout.query(
         "summaries", "select max(holdout_days), max(calibration_end_date) from summaries"
-    ).fetchone()
+    ).fetchall()[0]
     holdout_days, calibration_end = holdout_info if holdout_info[0] is not None else (None, None)
     errors: dict[str, dict] = {}
     if holdout_days:

@@ -3,8 +3,9 @@
 Reads the parameters from int_customers__clv_fits (no refit: the predictions use exactly the
 parameters the fit report shows) and one summary row per customer (x, t_x, T, m: four numbers).
 Time unit days. predicted_clv sums the expected purchases of each of the next var
-clv_horizon_months months (30.4375 days each) x the expected order value, discounted by var
-clv_monthly_discount_rate per month. Customers get null predictions when a model could not be fitted.
+clv_horizon_months months (orchestration.clv.DAYS_PER_MONTH = 30.4375 days each) x the expected
+order value, each month discounted by var clv_monthly_discount_rate as if paid at its end. Customers
+get null predictions when a model could not be fitted (or Gamma-Gamma's q <= 1: infinite mean).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def _params(fits: pa.Table) -> tuple[BgNbdParams | None, GammaGammaParams | None
     for row in fits.to_pylist():
         if row["model"] == "bgnbd" and row["r"] is not None:
             bgnbd = BgNbdParams(r=row["r"], alpha=row["alpha"], a=row["a"], b=row["b"])
-        if row["model"] == "gamma_gamma" and row["p"] is not None:
+        # q <= 1: the Gamma-Gamma mean is infinite, no usable order value
+        if row["model"] == "gamma_gamma" and row["p"] is not None and row["q"] > 1:
             gamma_gamma = GammaGammaParams(p=row["p"], q=row["q"], gamma=row["gamma"])
     return bgnbd, gamma_gamma
 
