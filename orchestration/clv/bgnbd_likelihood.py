@@ -12,7 +12,8 @@ computed in logs with gammaln / betaln and logaddexp:
     A = log B(a, b + x) - (r + x) log(alpha + T)
     D = log B(a + 1, b + x - 1) - (r + x) log(alpha + t_x)     (D = -inf for x = 0)
 
-The gradient (digamma psi; w_A = e^(A - log L + C), w_D = 1 - w_A):
+The gradient (digamma psi; w_A = e^A / (e^A + e^D) and w_D = 1 - w_A are the posterior
+probabilities that the customer is alive / has dropped out after the last purchase):
 
     d/dr     = psi(r + x) - psi(r) + log alpha - w_A log(alpha + T) - w_D log(alpha + t_x)
     d/dalpha = r / alpha - (r + x) (w_A / (alpha + T) + w_D / (alpha + t_x))

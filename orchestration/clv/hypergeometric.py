@@ -21,8 +21,8 @@ the integral (*) is computed directly instead:
   turns, and p >= 1/2 by quad's algebraic-weight rule (QAWS) for the (1 - p)^(b + x - 1) end.
 
 Both agree with 40-digit mpmath 2F1 values to about 1e-10 relative on random parameters
-(r, alpha, a, b, T, t over several orders of magnitude, x up to 300), including the ~9 % of those
-cases where scipy's hyp2f1 returns NaN (large x with t much larger than alpha + T).
+(r, alpha, a, b, T, t over several orders of magnitude, x up to 300), including the 5-9 % of those
+cases where scipy's hyp2f1 overflows to inf / NaN (large x with t much larger than alpha + T).
 """
 
 from __future__ import annotations
