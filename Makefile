@@ -38,6 +38,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/journey conventions
+	$(BIN)/sqlfluff lint models --processes 2
 
 # The whole nightly job (loaders + dbt build with every model and data test) on generated data.
 dbt-check: install
