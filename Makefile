@@ -16,7 +16,7 @@ export JOURNEY_LANDING_DIR := $(LANDING)
 export JOURNEY_WAREHOUSE := $(WAREHOUSE)
 export DAGSTER_HOME := $(CURDIR)/orchestration/dagster_home
 
-.PHONY: install demo test lint dbt-check pytest ui clean
+.PHONY: install demo test lint dbt-check pytest ui docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 required"'
@@ -49,6 +49,10 @@ dbt-check: install
 
 pytest: install
 	$(BIN)/pytest
+
+# The dbt docs site (models, columns, lineage, exposures) of the demo warehouse: target/index.html.
+docs: install
+	$(BIN)/dbt docs generate --static
 
 ui: install
 	$(BIN)/dagster dev -m orchestration.definitions

@@ -4,11 +4,16 @@ the project itself passes."""
 from __future__ import annotations
 
 import copy
+import json
+import os
+import shutil
+import subprocess
 
 import pytest
 
+from orchestration.config import PROJECT_DIR, WAREHOUSE_ENV
 from orchestration.conventions import check_manifest, check_manifest_file
-from orchestration.dbt_assets import dbt_project, ensure_manifest
+from orchestration.dbt_assets import DBT_EXECUTABLE, dbt_project, ensure_manifest
 
 GOOD_MART = {
     "resource_type": "model",
@@ -103,3 +108,35 @@ def test_staging_and_intermediate_prefixes():
 def test_the_project_follows_its_conventions():
     ensure_manifest()
     assert [str(v) for v in check_manifest_file(str(dbt_project.manifest_path))] == []
+
+
+def test_docs_site_documents_every_built_column(built, tmp_path):
+    """`dbt docs generate` on the built warehouse: every model is in the catalog, every column the
+    warehouse really has is described, and the exposures (BI contract, report) are declared."""
+    warehouse = tmp_path / "journey.duckdb"
+    shutil.copyfile(built.warehouse, warehouse)
+    target = tmp_path / "docs"
+    completed = subprocess.run(
+        [DBT_EXECUTABLE, "docs", "generate", "--target-path", str(target)],
+        cwd=PROJECT_DIR,
+        env={**os.environ, WAREHOUSE_ENV: str(warehouse)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    models = {uid for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    assert models <= set(catalog["nodes"])
+    undocumented = {
+        uid: [
+            column
+            for column in node["columns"]
+            if not (manifest["nodes"][uid]["columns"].get(column.lower()) or {}).get("description")
+        ]
+        for uid, node in catalog["nodes"].items()
+        if uid in models
+    }
+    assert {uid: cols for uid, cols in undocumented.items() if cols} == {}
+    assert {"bi_contract", "journey_report"} <= {e["name"] for e in manifest["exposures"].values()}
