@@ -269,6 +269,15 @@ def test_nightly_incremental_runs_equal_one_full_run(scenario: Scenario) -> None
     assert list(differences(scenario.full, scenario.nightly)) == []
 
 
+def test_another_night_without_new_files_changes_nothing(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "journey.duckdb"
+    shutil.copyfile(scenario.nightly, warehouse)
+    nightly(scenario.dbt, scenario.root / "landing_nightly", warehouse)
+    assert list(differences(scenario.nightly, warehouse)) == []
+
+
 def test_scenario_exercises_late_events_inactivity_sessions_and_identity_merges(
     scenario: Scenario,
 ) -> None:
