@@ -14,7 +14,9 @@
     from all its events. Session numbers and last-non-direct sources depend on the device's earlier
     sessions, so per device every session starting at or after its earliest rebuilt session is
     rebuilt too, and the sessions before that (unchanged: their events are older than the window)
-    come from the previous build as the timeline they are numbered and inherit from. -#}
+    come from the previous build as the timeline they are numbered and inherit from. Sessions of the
+    previous build labelled under other seeds (ga4_source_categories, channel_group_overrides) are
+    relabelled, so a seed change needs no full refresh. -#}
 
 {%- set reprocessed = is_incremental() %}
 
@@ -99,9 +101,7 @@ earlier_sessions as (
         previous_sessions.session_started_at,
         previous_sessions.source,
         previous_sessions.medium,
-        previous_sessions.campaign,
-        previous_sessions.default_channel_group,
-        previous_sessions.channel_group
+        previous_sessions.campaign
     from {{ this }} as previous_sessions
     inner join device_rebuild_starts
         on previous_sessions.user_pseudo_id = device_rebuild_starts.user_pseudo_id
@@ -212,12 +212,31 @@ channel_overrides as (
 
 traffic_combinations as (
 
-    -- The channel rules run once per distinct source / medium / campaign, not once per session.
+    -- The channel rules run once per distinct source / medium / campaign, not once per session;
+    -- incremental runs also label the previous build's sessions with the current seeds.
     select distinct
         source,
         medium,
         campaign
     from with_source
+    {%- if reprocessed %}
+
+    union
+
+    select
+        source,
+        medium,
+        campaign
+    from {{ this }}
+
+    union
+
+    select
+        last_non_direct_source,
+        last_non_direct_medium,
+        last_non_direct_campaign
+    from {{ this }}
+    {%- endif %}
 
 ),
 
@@ -311,17 +330,22 @@ session_timeline as (
 
     union all
 
+    -- Their labels from the current seeds (a direct session is direct whatever the seeds say).
     select
-        session_key,
-        user_pseudo_id,
-        ga_session_id,
-        session_started_at,
-        source,
-        medium,
-        campaign,
-        default_channel_group,
-        channel_group
+        earlier_sessions.session_key,
+        earlier_sessions.user_pseudo_id,
+        earlier_sessions.ga_session_id,
+        earlier_sessions.session_started_at,
+        earlier_sessions.source,
+        earlier_sessions.medium,
+        earlier_sessions.campaign,
+        channels.default_channel_group,
+        channels.channel_group
     from earlier_sessions
+    inner join channels
+        on earlier_sessions.source = channels.source
+        and earlier_sessions.medium = channels.medium
+        and earlier_sessions.campaign = channels.campaign
     {%- endif %}
 
 ),
@@ -406,6 +430,76 @@ final as (
         and inherited.user_session_index = timeline.previous_non_direct_index
         and inherited.session_started_at >= {{ dbt.dateadd('day', -1 * (var('last_non_direct_lookback_days', 30) | int), 'sessions.session_started_at') }}
 
+){{ "," if reprocessed }}
+
+{% if reprocessed -%}
+relabelled_sessions as (
+
+    -- Sessions of the previous build that are not rebuilt but whose channel groups no longer follow
+    -- the seeds (ga4_source_categories or channel_group_overrides changed): the same rows with the
+    -- current labels. Seeds never change which sessions are direct, so the last-non-direct session
+    -- stays the same; its channel group is that of last_non_direct_source / medium / campaign.
+    select
+        previous_sessions.session_key,
+        previous_sessions.user_pseudo_id,
+        previous_sessions.ga_session_id,
+        previous_sessions.is_session_id_synthetic,
+        previous_sessions.user_id,
+        previous_sessions.session_number,
+        previous_sessions.session_started_at,
+        previous_sessions.session_ended_at,
+        previous_sessions.last_event_date,
+        previous_sessions.session_date,
+        previous_sessions.duration_seconds,
+        previous_sessions.engagement_seconds,
+        previous_sessions.is_engaged,
+        previous_sessions.events,
+        previous_sessions.page_views,
+        previous_sessions.key_events,
+        previous_sessions.landing_page,
+        previous_sessions.landing_page_path,
+        previous_sessions.exit_page,
+        previous_sessions.exit_page_path,
+        previous_sessions.source,
+        previous_sessions.medium,
+        previous_sessions.campaign,
+        own_channel.default_channel_group,
+        own_channel.channel_group,
+        previous_sessions.last_non_direct_source,
+        previous_sessions.last_non_direct_medium,
+        previous_sessions.last_non_direct_campaign,
+        last_non_direct_channel.channel_group as last_non_direct_channel_group,
+        previous_sessions.last_non_direct_session_key,
+        previous_sessions.device_category,
+        previous_sessions.country,
+        previous_sessions.has_view_item,
+        previous_sessions.has_add_to_cart,
+        previous_sessions.has_begin_checkout,
+        previous_sessions.has_add_payment_info,
+        previous_sessions.has_purchase,
+        previous_sessions.purchase_revenue
+    from {{ this }} as previous_sessions
+    inner join channels as own_channel
+        on previous_sessions.source = own_channel.source
+        and previous_sessions.medium = own_channel.medium
+        and previous_sessions.campaign = own_channel.campaign
+    inner join channels as last_non_direct_channel
+        on previous_sessions.last_non_direct_source = last_non_direct_channel.source
+        and previous_sessions.last_non_direct_medium = last_non_direct_channel.medium
+        and previous_sessions.last_non_direct_campaign = last_non_direct_channel.campaign
+    where previous_sessions.session_key not in (select session_key from reprocessed_session_keys)
+        and (
+            previous_sessions.default_channel_group <> own_channel.default_channel_group
+            or previous_sessions.channel_group <> own_channel.channel_group
+            or previous_sessions.last_non_direct_channel_group <> last_non_direct_channel.channel_group
+        )
+
 )
 
+{% endif -%}
+
 select * from final
+{%- if reprocessed %}
+union all
+select * from relabelled_sessions
+{%- endif %}
