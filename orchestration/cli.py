@@ -46,6 +46,7 @@ def _generate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import dagster as dg
 
+    from orchestration.dbt_assets import full_refresh_run_config
     from orchestration.definitions import build_definitions
 
     landing = landing_dir(args.landing)
@@ -60,7 +61,10 @@ def _run(args: argparse.Namespace) -> int:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": args.log_level}}},
+                **full_refresh_run_config(args.full_refresh),
+            },
         )
     seconds = time.perf_counter() - started
     if not result.success:
@@ -230,6 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="INFO",
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
         help="Dagster console log level (default INFO)",
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models from scratch (dbt build --full-refresh)",
     )
     run.set_defaults(handler=_run)
 

@@ -9,6 +9,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import using_dagster_dev
+from pydantic import Field
 
 from orchestration.config import PROJECT_DIR
 from orchestration.raw_assets import DUCKDB_POOL
@@ -61,6 +62,27 @@ def ensure_manifest() -> None:
 ensure_manifest()
 
 
+class DbtBuildConfig(dg.Config):
+    """Run config of the dbt step (Dagster launchpad, `journey run --full-refresh`)."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description="Rebuild the incremental models from scratch (dbt build --full-refresh).",
+    )
+
+
+def dbt_build_args(full_refresh: bool = False) -> list[str]:
+    """The dbt command of the nightly job: `build`, with `--full-refresh` when asked."""
+    return ["build", "--full-refresh"] if full_refresh else ["build"]
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool=DUCKDB_POOL)
-def journey_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from dbt.cli(["build"], context=context).stream()
+def journey_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    yield from dbt.cli(dbt_build_args(config.full_refresh), context=context).stream()
+
+
+def full_refresh_run_config(full_refresh: bool) -> dict[str, Any]:
+    """Run config that sets DbtBuildConfig.full_refresh of the dbt step."""
+    return {"ops": {journey_dbt_assets.op.name: {"config": {"full_refresh": full_refresh}}}}

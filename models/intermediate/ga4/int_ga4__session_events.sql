@@ -1,4 +1,9 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='reprocess_window',
+    unique_key='session_key',
+    reprocess_date_column='event_date',
+) }}
 
 {#- One row per GA4 event that may be used in person-level models (consent: var
     require_analytics_consent), assigned to its session. A session is (user_pseudo_id, ga_session_id),
@@ -7,46 +12,131 @@
     ga_session_id: the start of that session in seconds since the epoch, like GA's own id.
     The per-session positions (event_index, page_view_index, the first event with campaign data, the
     last event with a user_id) are computed here in one window pass, so int_ga4__sessions needs one
-    GROUP BY and no further scan. -#}
+    GROUP BY and no further scan.
+    Incremental (macros/incremental.sql): a run rebuilds whole sessions, never parts of one. The
+    reprocessed sessions are every session with an event on a reprocessed event_date (from
+    journey.incremental_reprocess_from), in the new staging rows or in the previous build; each is
+    rebuilt from all its events, also those of older dates (a session that started before the window
+    or crosses midnight). Events without ga_session_id of every device with such an event are
+    sessionised again over that device's whole history, and all their sessions rebuilt, so the
+    synthetic ids equal the full build's. The strategy deletes the previous rows of the reprocessed
+    dates and of every rebuilt session_key, then inserts the rebuilt sessions. -#}
+
+{%- set reprocessed = is_incremental() %}
 
 with
+
+{% if reprocessed -%}
+reprocess_window as (
+
+    select {{ journey.incremental_reprocess_from(this, 'event_date') }} as first_event_date
+
+),
+
+window_sessions as (
+
+    -- (user_pseudo_id, ga_session_id) with an event on a reprocessed date: in the new staging rows
+    -- (null ga_session_id: a device to sessionise again) and in the previous build.
+    select distinct
+        user_pseudo_id,
+        ga_session_id
+    from {{ ref('stg_ga4__events') }}
+    where event_date >= (select first_event_date from reprocess_window)
+        and {{ journey.ga4_consent_filter('has_analytics_consent') }}
+
+    union
+
+    select distinct
+        user_pseudo_id,
+        ga_session_id
+    from {{ this }}
+    where event_date >= (select first_event_date from reprocess_window)
+
+),
+
+window_devices as (
+
+    select distinct user_pseudo_id
+    from window_sessions
+
+),
+
+reprocessed_session_ids as (
+
+    -- The sessions to rebuild, by GA session id. Also every id an inactivity session of a window
+    -- device may get (the start of one of its id-less events, in seconds): such a session merges with
+    -- a real session of the same id, which must then be rebuilt with it. Extra ids are harmless: a
+    -- rebuilt session equals its previous rows.
+    select
+        user_pseudo_id,
+        ga_session_id
+    from window_sessions
+    where ga_session_id is not null
+
+    union
+
+    select
+        events.user_pseudo_id,
+        cast(floor(events.event_timestamp_micros / 1000000.0) as bigint) as ga_session_id
+    from {{ ref('stg_ga4__events') }} as events
+    inner join window_devices
+        on events.user_pseudo_id = window_devices.user_pseudo_id
+    where events.ga_session_id is null
+        and {{ journey.ga4_consent_filter('events.has_analytics_consent') }}
+
+),
+
+{% endif -%}
 
 events as (
 
     select
-        event_key,
-        event_at,
-        event_timestamp_micros,
-        event_name,
-        user_pseudo_id,
-        user_id,
-        ga_session_id,
-        ga_session_number,
-        page_location,
-        page_path,
-        page_referrer,
-        page_title,
-        engagement_time_msec,
-        session_engaged,
-        collected_source,
-        collected_medium,
-        collected_campaign,
-        collected_term,
-        collected_content,
-        collected_gclid,
-        param_source,
-        param_medium,
-        param_campaign,
-        param_term,
-        param_content,
-        param_gclid,
-        transaction_id,
-        ecommerce_purchase_revenue,
-        currency,
-        device_category,
-        geo_country
-    from {{ ref('stg_ga4__events') }}
-    where {{ journey.ga4_consent_filter('has_analytics_consent') }}
+        events.event_key,
+        events.event_date,
+        events.event_at,
+        events.event_timestamp_micros,
+        events.event_name,
+        events.user_pseudo_id,
+        events.user_id,
+        events.ga_session_id,
+        events.ga_session_number,
+        events.page_location,
+        events.page_path,
+        events.page_referrer,
+        events.page_title,
+        events.engagement_time_msec,
+        events.session_engaged,
+        events.collected_source,
+        events.collected_medium,
+        events.collected_campaign,
+        events.collected_term,
+        events.collected_content,
+        events.collected_gclid,
+        events.param_source,
+        events.param_medium,
+        events.param_campaign,
+        events.param_term,
+        events.param_content,
+        events.param_gclid,
+        events.transaction_id,
+        events.ecommerce_purchase_revenue,
+        events.currency,
+        events.device_category,
+        events.geo_country
+    from {{ ref('stg_ga4__events') }} as events
+    {%- if reprocessed %}
+    left join reprocessed_session_ids
+        on events.user_pseudo_id = reprocessed_session_ids.user_pseudo_id
+        and events.ga_session_id = reprocessed_session_ids.ga_session_id
+    left join window_devices
+        on events.ga_session_id is null
+        and events.user_pseudo_id = window_devices.user_pseudo_id
+    {%- endif %}
+    where {{ journey.ga4_consent_filter('events.has_analytics_consent') }}
+    {%- if reprocessed %}
+        -- A rebuilt session's events of every date; a window device's id-less events of every date.
+        and (reprocessed_session_ids.user_pseudo_id is not null or window_devices.user_pseudo_id is not null)
+    {%- endif %}
 
 ),
 
@@ -83,6 +173,7 @@ events_with_synthetic_session_id as (
     -- The session's start = the latest session start at or before the event.
     select
         event_key,
+        event_date,
         event_at,
         event_timestamp_micros,
         event_name,
@@ -197,6 +288,7 @@ final as (
     select
         event_key,
         {{ journey.surrogate_key(['user_pseudo_id', 'ga_session_id']) }} as session_key,
+        event_date,
         user_pseudo_id,
         ga_session_id,
         is_session_id_synthetic,

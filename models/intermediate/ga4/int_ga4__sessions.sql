@@ -1,15 +1,122 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='reprocess_window',
+    unique_key='session_key',
+    reprocess_date_column='last_event_date',
+) }}
 
 {#- One row per GA4 session (user_pseudo_id, ga_session_id), SPEC section 4: one GROUP BY over
     int_ga4__session_events (which carries the per-session positions), then the session source,
     GA4's default channel group (computed once per distinct source/medium/campaign), the channel
-    overrides of seed channel_group_overrides, the session number and the last-non-direct source. -#}
+    overrides of seed channel_group_overrides, the session number and the last-non-direct source.
+    Incremental (macros/incremental.sql): a run rebuilds every session with an event on a reprocessed
+    date (from journey.incremental_reprocess_from on last_event_date), now or in the previous build,
+    from all its events. Session numbers and last-non-direct sources depend on the device's earlier
+    sessions, so per device every session starting at or after its earliest rebuilt session is
+    rebuilt too, and the sessions before that (unchanged: their events are older than the window)
+    come from the previous build as the timeline they are numbered and inherit from. Sessions of the
+    previous build labelled under other seeds (ga4_source_categories, channel_group_overrides) are
+    relabelled, so a seed change needs no full refresh. -#}
+
+{%- set reprocessed = is_incremental() %}
 
 with
+
+{% if reprocessed -%}
+reprocess_window as (
+
+    select {{ journey.incremental_reprocess_from(this, 'last_event_date') }} as first_event_date
+
+),
+
+window_session_keys as (
+
+    -- Sessions with an event on a reprocessed date: as int_ga4__session_events holds them now, and in
+    -- the previous build (also sessions that no longer exist).
+    select distinct session_key
+    from {{ ref('int_ga4__session_events') }}
+    where event_date >= (select first_event_date from reprocess_window)
+
+    union
+
+    select session_key
+    from {{ this }}
+    where last_event_date >= (select first_event_date from reprocess_window)
+
+),
+
+window_session_starts as (
+
+    select
+        events.user_pseudo_id,
+        min(events.event_at) as session_started_at
+    from {{ ref('int_ga4__session_events') }} as events
+    inner join window_session_keys
+        on events.session_key = window_session_keys.session_key
+    group by events.session_key, events.user_pseudo_id
+
+    union all
+
+    select
+        user_pseudo_id,
+        session_started_at
+    from {{ this }}
+    where last_event_date >= (select first_event_date from reprocess_window)
+
+),
+
+device_rebuild_starts as (
+
+    -- Per device: its sessions starting at or after this are rebuilt.
+    select
+        user_pseudo_id,
+        min(session_started_at) as rebuild_from
+    from window_session_starts
+    group by user_pseudo_id
+
+),
+
+reprocessed_session_keys as (
+
+    select session_key
+    from window_session_keys
+
+    union
+
+    select previous_sessions.session_key
+    from {{ this }} as previous_sessions
+    inner join device_rebuild_starts
+        on previous_sessions.user_pseudo_id = device_rebuild_starts.user_pseudo_id
+    where previous_sessions.session_started_at >= device_rebuild_starts.rebuild_from
+
+),
+
+earlier_sessions as (
+
+    -- The rebuilt devices' sessions before their rebuild start, unchanged, from the previous build.
+    select
+        previous_sessions.session_key,
+        previous_sessions.user_pseudo_id,
+        previous_sessions.ga_session_id,
+        previous_sessions.session_started_at,
+        previous_sessions.source,
+        previous_sessions.medium,
+        previous_sessions.campaign
+    from {{ this }} as previous_sessions
+    inner join device_rebuild_starts
+        on previous_sessions.user_pseudo_id = device_rebuild_starts.user_pseudo_id
+    where previous_sessions.session_started_at < device_rebuild_starts.rebuild_from
+
+),
+
+{% endif -%}
 
 session_events as (
 
     select * from {{ ref('int_ga4__session_events') }}
+    {%- if reprocessed %}
+    where session_key in (select session_key from reprocessed_session_keys)
+    {%- endif %}
 
 ),
 
@@ -24,6 +131,7 @@ aggregated as (
         max(ga_session_number) as ga_session_number,
         min(event_at) as session_started_at,
         max(event_at) as session_ended_at,
+        max(event_date) as last_event_date,
         (max(event_timestamp_micros) - min(event_timestamp_micros)) / 1000000.0 as duration_seconds,
         coalesce(sum(engagement_time_msec), 0) / 1000.0 as engagement_seconds,
         max({{ journey.flag_int('session_engaged') }}) = 1 as has_session_engaged_flag,
@@ -104,12 +212,31 @@ channel_overrides as (
 
 traffic_combinations as (
 
-    -- The channel rules run once per distinct source / medium / campaign, not once per session.
+    -- The channel rules run once per distinct source / medium / campaign, not once per session;
+    -- incremental runs also label the previous build's sessions with the current seeds.
     select distinct
         source,
         medium,
         campaign
     from with_source
+    {%- if reprocessed %}
+
+    union
+
+    select
+        source,
+        medium,
+        campaign
+    from {{ this }}
+
+    union
+
+    select
+        last_non_direct_source,
+        last_non_direct_medium,
+        last_non_direct_campaign
+    from {{ this }}
+    {%- endif %}
 
 ),
 
@@ -176,16 +303,62 @@ with_channel as (
     select
         with_source.*,
         channels.default_channel_group,
-        channels.channel_group,
-        row_number() over (
-            partition by with_source.user_pseudo_id
-            order by with_source.session_started_at, with_source.ga_session_id, with_source.session_key
-        ) as user_session_index
+        channels.channel_group
     from with_source
     inner join channels
         on with_source.source = channels.source
         and with_source.medium = channels.medium
         and with_source.campaign = channels.campaign
+
+),
+
+session_timeline as (
+
+    -- Every session of the devices built, in start order, for session numbers and last-non-direct.
+    select
+        session_key,
+        user_pseudo_id,
+        ga_session_id,
+        session_started_at,
+        source,
+        medium,
+        campaign,
+        default_channel_group,
+        channel_group
+    from with_channel
+    {%- if reprocessed %}
+
+    union all
+
+    -- Their labels from the current seeds (a direct session is direct whatever the seeds say).
+    select
+        earlier_sessions.session_key,
+        earlier_sessions.user_pseudo_id,
+        earlier_sessions.ga_session_id,
+        earlier_sessions.session_started_at,
+        earlier_sessions.source,
+        earlier_sessions.medium,
+        earlier_sessions.campaign,
+        channels.default_channel_group,
+        channels.channel_group
+    from earlier_sessions
+    inner join channels
+        on earlier_sessions.source = channels.source
+        and earlier_sessions.medium = channels.medium
+        and earlier_sessions.campaign = channels.campaign
+    {%- endif %}
+
+),
+
+numbered_timeline as (
+
+    select
+        *,
+        row_number() over (
+            partition by user_pseudo_id
+            order by session_started_at, ga_session_id, session_key
+        ) as user_session_index
+    from session_timeline
 
 ),
 
@@ -198,7 +371,7 @@ with_previous_non_direct as (
             order by user_session_index
             rows between unbounded preceding and 1 preceding
         ) as previous_non_direct_index
-    from with_channel
+    from numbered_timeline
 
 ),
 
@@ -210,9 +383,10 @@ final as (
         sessions.ga_session_id,
         sessions.is_session_id_synthetic,
         sessions.user_id,
-        coalesce(sessions.ga_session_number, sessions.user_session_index) as session_number,
+        coalesce(sessions.ga_session_number, timeline.user_session_index) as session_number,
         sessions.session_started_at,
         sessions.session_ended_at,
+        sessions.last_event_date,
         cast({{ journey.utc_to_local('sessions.session_started_at', var('reporting_timezone')) }} as date) as session_date,
         sessions.duration_seconds,
         sessions.engagement_seconds,
@@ -247,13 +421,85 @@ final as (
         sessions.has_add_payment_info,
         sessions.has_purchase,
         sessions.purchase_revenue
-    from with_previous_non_direct as sessions
+    from with_channel as sessions
+    inner join with_previous_non_direct as timeline
+        on sessions.session_key = timeline.session_key
     left join with_previous_non_direct as inherited
         on sessions.default_channel_group = 'Direct'
         and inherited.user_pseudo_id = sessions.user_pseudo_id
-        and inherited.user_session_index = sessions.previous_non_direct_index
+        and inherited.user_session_index = timeline.previous_non_direct_index
         and inherited.session_started_at >= {{ dbt.dateadd('day', -1 * (var('last_non_direct_lookback_days', 30) | int), 'sessions.session_started_at') }}
+
+){{ "," if reprocessed }}
+
+{% if reprocessed -%}
+relabelled_sessions as (
+
+    -- Sessions of the previous build that are not rebuilt but whose channel groups no longer follow
+    -- the seeds (ga4_source_categories or channel_group_overrides changed): the same rows with the
+    -- current labels. Seeds never change which sessions are direct, so the last-non-direct session
+    -- stays the same; its channel group is that of last_non_direct_source / medium / campaign.
+    select
+        previous_sessions.session_key,
+        previous_sessions.user_pseudo_id,
+        previous_sessions.ga_session_id,
+        previous_sessions.is_session_id_synthetic,
+        previous_sessions.user_id,
+        previous_sessions.session_number,
+        previous_sessions.session_started_at,
+        previous_sessions.session_ended_at,
+        previous_sessions.last_event_date,
+        previous_sessions.session_date,
+        previous_sessions.duration_seconds,
+        previous_sessions.engagement_seconds,
+        previous_sessions.is_engaged,
+        previous_sessions.events,
+        previous_sessions.page_views,
+        previous_sessions.key_events,
+        previous_sessions.landing_page,
+        previous_sessions.landing_page_path,
+        previous_sessions.exit_page,
+        previous_sessions.exit_page_path,
+        previous_sessions.source,
+        previous_sessions.medium,
+        previous_sessions.campaign,
+        own_channel.default_channel_group,
+        own_channel.channel_group,
+        previous_sessions.last_non_direct_source,
+        previous_sessions.last_non_direct_medium,
+        previous_sessions.last_non_direct_campaign,
+        last_non_direct_channel.channel_group as last_non_direct_channel_group,
+        previous_sessions.last_non_direct_session_key,
+        previous_sessions.device_category,
+        previous_sessions.country,
+        previous_sessions.has_view_item,
+        previous_sessions.has_add_to_cart,
+        previous_sessions.has_begin_checkout,
+        previous_sessions.has_add_payment_info,
+        previous_sessions.has_purchase,
+        previous_sessions.purchase_revenue
+    from {{ this }} as previous_sessions
+    inner join channels as own_channel
+        on previous_sessions.source = own_channel.source
+        and previous_sessions.medium = own_channel.medium
+        and previous_sessions.campaign = own_channel.campaign
+    inner join channels as last_non_direct_channel
+        on previous_sessions.last_non_direct_source = last_non_direct_channel.source
+        and previous_sessions.last_non_direct_medium = last_non_direct_channel.medium
+        and previous_sessions.last_non_direct_campaign = last_non_direct_channel.campaign
+    where previous_sessions.session_key not in (select session_key from reprocessed_session_keys)
+        and (
+            previous_sessions.default_channel_group <> own_channel.default_channel_group
+            or previous_sessions.channel_group <> own_channel.channel_group
+            or previous_sessions.last_non_direct_channel_group <> last_non_direct_channel.channel_group
+        )
 
 )
 
+{% endif -%}
+
 select * from final
+{%- if reprocessed %}
+union all
+select * from relabelled_sessions
+{%- endif %}
