@@ -1,5 +1,6 @@
 """The dbt project (repo root) as Dagster assets; dbt tests become asset checks."""
 
+import secrets
 import shutil
 import sys
 from collections.abc import Iterator
@@ -10,8 +11,11 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import using_dagster_dev
 
+from orchestration import crashpoints, dbt_audit, run_records
 from orchestration.config import PROJECT_DIR
+from orchestration.loaders.landing import connect
 from orchestration.raw_assets import DUCKDB_POOL
+from orchestration.resources import WarehouseResource
 
 # The dbt installed beside this Python (the venv's), also when the venv is not activated.
 _VENV_DBT = Path(sys.executable).parent / "dbt"
@@ -61,6 +65,56 @@ def ensure_manifest() -> None:
 ensure_manifest()
 
 
+def source_freshness(dbt: DbtCliResource, target_path: Path) -> tuple[str, dict[str, Any]]:
+    """`dbt source freshness` (every source, loaded_at_field _loaded_at): reported, never raises."""
+    invocation = dbt.cli(["source", "freshness"], raise_on_error=False, target_path=target_path)
+    invocation.wait()
+    try:
+        sources = invocation.get_artifact("sources.json")
+    except Exception:  # no artifact: dbt failed before checking any source
+        sources = None
+    return dbt_audit.audit_freshness(sources)
+
+
+def record_build(
+    warehouse: WarehouseResource, run_id: str, audit: dbt_audit.BuildAudit, freshness: tuple
+) -> None:
+    con = connect(warehouse.warehouse)
+    try:
+        run_records.ensure(con)
+        run_records.update(
+            con,
+            run_id,
+            freshness_status=freshness[0],
+            freshness=freshness[1],
+            **audit.record_fields(),
+        )
+    finally:
+        con.close()
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool=DUCKDB_POOL)
-def journey_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from dbt.cli(["build"], context=context).stream()
+def journey_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """Source freshness, then `dbt build`; the build's results are audited and recorded, and any
+    failed model or error-level test fails this step, so the publish step never runs."""
+    # One target folder for both commands: the build re-uses the freshness run's partial parse.
+    target = dbt_project.target_path / f"journey-{context.run_id[:8]}-{secrets.token_hex(3)}"
+    crashpoints.reached("dbt:freshness", str(target))
+    freshness = source_freshness(dbt, target)
+    crashpoints.reached("dbt:build", str(target))
+    invocation = dbt.cli(["build"], context=context, target_path=target, raise_on_error=False)
+    yield from invocation.stream()
+    try:
+        results = invocation.get_artifact("run_results.json")
+    except Exception:  # dbt ended before writing results
+        results = None
+    audit = dbt_audit.audit_build(results, invocation.is_successful())
+    record_build(warehouse, context.run_id, audit, freshness)
+    context.log.info(f"dbt build: {audit.counts}; source freshness: {freshness[0]}")
+    if not audit.passed:
+        raise dg.Failure(
+            description=f"dbt build: {audit.reason}",
+            metadata={"failures": "\n".join(audit.failures), "dbt_target": str(target)},
+        )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import privacy
 from orchestration.config import project_var
 from orchestration.loaders import manifest
 from orchestration.loaders.csv_reader import stage_csv
@@ -143,6 +144,8 @@ def load_file(
     except LoadError as error:
         manifest.record(con, rel, source.table, print_, "failed", message=str(error))
         raise
+    # Right to erasure: rows of forgotten persons (raw.tombstones) never reach raw.
+    notes += privacy.withhold_tombstoned(con, source.table, "incoming")
 
     columns = [c for c in all_raw_tables()[source.table] if c not in ("_source_file", "_loaded_at")]
     column_list = ", ".join(quote_ident(c) for c in columns)
