@@ -1,5 +1,6 @@
 """The dbt project (repo root) as Dagster assets; dbt tests become asset checks."""
 
+import os
 import secrets
 import shutil
 import sys
@@ -65,6 +66,22 @@ def ensure_manifest() -> None:
 ensure_manifest()
 
 
+def keep_partial_parse(target_path: Path) -> None:
+    """Make this invocation's partial-parse state the one the next invocation starts from.
+
+    dagster-dbt seeds every invocation's target folder with target/partial_parse.msgpack; dbt
+    re-parses everything when that file was written for another profile (another warehouse path),
+    so keeping the latest one lets the next run on the same warehouse skip a full parse. dbt checks
+    the file itself and falls back to a full parse whenever it does not match.
+    """
+    source = target_path / "partial_parse.msgpack"
+    if not source.exists():
+        return
+    temp = dbt_project.target_path / f".partial_parse.{secrets.token_hex(4)}.tmp"
+    shutil.copyfile(source, temp)
+    os.replace(temp, dbt_project.target_path / "partial_parse.msgpack")
+
+
 def source_freshness(dbt: DbtCliResource, target_path: Path) -> tuple[str, dict[str, Any]]:
     """`dbt source freshness` (every source, loaded_at_field _loaded_at): reported, never raises."""
     invocation = dbt.cli(["source", "freshness"], raise_on_error=False, target_path=target_path)
@@ -103,6 +120,7 @@ def journey_dbt_assets(
     target = dbt_project.target_path / f"journey-{context.run_id[:8]}-{secrets.token_hex(3)}"
     crashpoints.reached("dbt:freshness", str(target))
     freshness = source_freshness(dbt, target)
+    keep_partial_parse(target)
     crashpoints.reached("dbt:build", str(target))
     invocation = dbt.cli(["build"], context=context, target_path=target, raise_on_error=False)
     yield from invocation.stream()

@@ -235,16 +235,20 @@ def linked_identifiers(con: duckdb.DuckDBPyConnection, email: str) -> dict[str, 
             if kind in _GRAPH_KINDS and value is not None:
                 found[_GRAPH_KINDS[kind]].add(normalise(_GRAPH_KINDS[kind], value))
     emails = sorted(found["email"])
-    direct = {
-        "subscriber_id": f"select {_text('subscriber_id')} from raw.email_activity where {_email('email')} in ?",
-        "crm_contact": f"select {_text('record_id')} from raw.crm_contacts where {_email('email')} in ?",
-        "order": f"select {_order('name')} from raw.shopify_orders where {_email('email')} in ? "
-        f"union select {_order('order_id')} from raw.generic_order_lines where {_email('email')} in ?",
-        "generic_customer": f"select {_text('customer_id')} from raw.generic_order_lines where {_email('email')} in ?",
-    }
-    for kind, sql in direct.items():
-        params = [emails] * sql.count("?")
-        found[kind] |= {v for (v,) in con.execute(sql, params).fetchall() if v is not None}
+    direct = (  # (kind, raw table, identifier expression) of rows carrying one of the emails
+        ("subscriber_id", "email_activity", _text("subscriber_id")),
+        ("crm_contact", "crm_contacts", _text("record_id")),
+        ("order", "shopify_orders", _order("name")),
+        ("order", "generic_order_lines", _order("order_id")),
+        ("generic_customer", "generic_order_lines", _text("customer_id")),
+    )
+    for kind, table, expression in direct:
+        if not _table_exists(con, "raw", table):
+            continue
+        rows = con.execute(
+            f"select distinct {expression} from raw.{table} where {_email('email')} in ?", [emails]
+        ).fetchall()
+        found[kind] |= {v for (v,) in rows if v is not None}
     return found
 
 

@@ -66,7 +66,7 @@ def run_nightly(
         )
     errors = []
     for event in result.all_events:
-        if event.is_failure and event.event_specific_data is not None:
+        if event.is_failure and event.step_key and event.event_specific_data is not None:
             error = getattr(event.event_specific_data, "error", None)
             if error is not None:
                 errors.append(f"{event.step_key}: {error.message.strip()}")
