@@ -77,9 +77,10 @@ def keep_partial_parse(target_path: Path) -> None:
     source = target_path / "partial_parse.msgpack"
     if not source.exists():
         return
-    temp = dbt_project.target_path / f".partial_parse.{secrets.token_hex(4)}.tmp"
+    project_target = PROJECT_DIR / dbt_project.target_path
+    temp = project_target / f".partial_parse.{secrets.token_hex(4)}.tmp"
     shutil.copyfile(source, temp)
-    os.replace(temp, dbt_project.target_path / "partial_parse.msgpack")
+    os.replace(temp, project_target / "partial_parse.msgpack")
 
 
 def source_freshness(dbt: DbtCliResource, target_path: Path) -> tuple[str, dict[str, Any]]:
@@ -117,7 +118,11 @@ def journey_dbt_assets(
     """Source freshness, then `dbt build`; the build's results are audited and recorded, and any
     failed model or error-level test fails this step, so the publish step never runs."""
     # One target folder for both commands: the build re-uses the freshness run's partial parse.
-    target = dbt_project.target_path / f"journey-{context.run_id[:8]}-{secrets.token_hex(3)}"
+    target = (
+        PROJECT_DIR
+        / dbt_project.target_path
+        / f"journey-{context.run.run_id[:8]}-{secrets.token_hex(3)}"
+    )
     crashpoints.reached("dbt:freshness", str(target))
     freshness = source_freshness(dbt, target)
     keep_partial_parse(target)
@@ -129,7 +134,7 @@ def journey_dbt_assets(
     except Exception:  # dbt ended before writing results
         results = None
     audit = dbt_audit.audit_build(results, invocation.is_successful())
-    record_build(warehouse, context.run_id, audit, freshness)
+    record_build(warehouse, context.run.run_id, audit, freshness)
     context.log.info(f"dbt build: {audit.counts}; source freshness: {freshness[0]}")
     if not audit.passed:
         raise dg.Failure(

@@ -69,7 +69,7 @@ def _metadata(record: dict[str, Any]) -> dict[str, Any]:
 def published_warehouse(
     context: dg.AssetExecutionContext, config: PublishConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    run_id = context.run_id
+    run_id = context.run.run_id
     con = connect(warehouse.warehouse)
     try:
         run_records.ensure(con)

@@ -35,7 +35,7 @@ class WarehouseResource(dg.ConfigurableResource):
         return published_path(self.published_path or None, self.warehouse)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        run = context.dagster_run
+        run = context.run
         if run is None:  # built outside a run (e.g. a direct asset invocation in a test)
             return
         trigger = run.tags.get(TRIGGER_TAG, "dagster")
@@ -44,5 +44,5 @@ class WarehouseResource(dg.ConfigurableResource):
             context.log.warning(note)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if context.dagster_run is not None:
+        if context.run is not None:
             release_run_lock(self.warehouse)

@@ -49,7 +49,7 @@ def main(published: str, out: str, stop: str) -> None:
             line["at"] = time.time()
             handle.write(json.dumps(line) + "\n")
             handle.flush()
-            time.sleep(0.05)
+            time.sleep(0.2)
 
 
 if __name__ == "__main__":
