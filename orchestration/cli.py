@@ -48,7 +48,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"landing folder {landing} does not exist", file=sys.stderr)
         return 2
     outcome = run_nightly(
-        landing, warehouse, published, publish=not args.no_publish, log_level=args.log_level
+        landing,
+        warehouse,
+        published,
+        publish=not args.no_publish,
+        skip_unit_tests=args.skip_unit_tests,
+        log_level=args.log_level,
     )
     report(outcome, warehouse, published)
     return 0 if outcome.success else 1
@@ -80,7 +85,12 @@ def _forget(args: argparse.Namespace) -> int:
             con.close()
         print(f"forget {result.email}: {result.summary()}")
         outcome = run_nightly(
-            landing, warehouse, published, trigger="journey forget", log_level=args.log_level
+            landing,
+            warehouse,
+            published,
+            skip_unit_tests=args.skip_unit_tests,
+            trigger="journey forget",
+            log_level=args.log_level,
         )
         report(outcome, warehouse, published)
         compact(warehouse)
@@ -178,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="load, build and test only; leave the published file as it is",
     )
     run.add_argument(
+        "--skip-unit-tests",
+        action="store_true",
+        help="leave out dbt unit tests (they test model SQL on fixtures, not the data)",
+    )
+    run.add_argument(
         "--log-level",
         default="INFO",
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
@@ -193,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("--landing", default=None, help="landing folder (env JOURNEY_LANDING_DIR)")
     forget.add_argument("--warehouse", default=None, help="working DuckDB file")
     forget.add_argument("--published", default=None, help="published DuckDB file")
+    forget.add_argument("--skip-unit-tests", action="store_true", help="as for journey run")
     forget.add_argument(
         "--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR")
     )

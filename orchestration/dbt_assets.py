@@ -111,9 +111,18 @@ def record_build(
         con.close()
 
 
+class DbtBuildConfig(dg.Config):
+    # dbt unit tests check model SQL on fixed fixtures, not the night's data: CI (make dbt-check)
+    # runs them; a run may skip them to finish sooner (journey run --skip-unit-tests).
+    skip_unit_tests: bool = False
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool=DUCKDB_POOL)
 def journey_dbt_assets(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    config: DbtBuildConfig,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
 ) -> Iterator[Any]:
     """Source freshness, then `dbt build`; the build's results are audited and recorded, and any
     failed model or error-level test fails this step, so the publish step never runs."""
@@ -127,7 +136,8 @@ def journey_dbt_assets(
     freshness = source_freshness(dbt, target)
     keep_partial_parse(target)
     crashpoints.reached("dbt:build", str(target))
-    invocation = dbt.cli(["build"], context=context, target_path=target, raise_on_error=False)
+    args = ["build", *(["--exclude-resource-type", "unit_test"] if config.skip_unit_tests else [])]
+    invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
     yield from invocation.stream()
     try:
         results = invocation.get_artifact("run_results.json")

@@ -21,6 +21,7 @@ class RunOutcome:
     seconds: float
     record: dict[str, Any]
     errors: list[str]
+    publish_metadata: dict[str, Any]  # what the Dagster UI shows on published/warehouse
 
     @property
     def published(self) -> bool:
@@ -46,10 +47,12 @@ def run_nightly(
     published: Path,
     *,
     publish: bool = True,
+    skip_unit_tests: bool = False,
     trigger: str = "journey run",
     log_level: str = "INFO",
 ) -> RunOutcome:
     from orchestration.definitions import build_definitions
+    from orchestration.publish_asset import PUBLISH_KEY
 
     started = time.perf_counter()
     defs = build_definitions(landing, warehouse, published)
@@ -61,9 +64,17 @@ def run_nightly(
             tags={TRIGGER_TAG: trigger},
             run_config={
                 "loggers": {"console": {"config": {"log_level": log_level}}},
-                "ops": {"published__warehouse": {"config": {"enabled": publish}}},
+                "ops": {
+                    "published__warehouse": {"config": {"enabled": publish}},
+                    "journey_dbt_assets": {"config": {"skip_unit_tests": skip_unit_tests}},
+                },
             },
         )
+    publish_metadata: dict[str, Any] = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        if materialization.asset_key == PUBLISH_KEY:
+            publish_metadata = {k: v.value for k, v in materialization.metadata.items()}
     errors = []
     for event in result.all_events:
         if event.is_failure and event.step_key and event.event_specific_data is not None:
@@ -75,6 +86,7 @@ def run_nightly(
         time.perf_counter() - started,
         read_record(warehouse, result.run_id),
         errors,
+        publish_metadata,
     )
 
 

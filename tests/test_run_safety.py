@@ -311,3 +311,29 @@ def test_pii_columns_are_tagged():
         if name in PII_COLUMNS and not column.get("meta", {}).get("pii")
     ]
     assert not untagged, untagged
+
+
+def test_nightly_job_publishes_last_and_records_failures(tmp_path):
+    from orchestration.dbt_assets import journey_dbt_assets
+    from orchestration.definitions import build_definitions
+    from orchestration.publish_asset import PUBLISH_KEY, record_failure
+
+    defs = build_definitions(tmp_path / "landing", tmp_path / "wh" / "journey.duckdb")
+    job = defs.resolve_job_def("nightly")
+    graph = job.asset_layer.asset_graph
+    assert PUBLISH_KEY in graph.get_all_asset_keys()
+    # downstream of every dbt model, so a failed model or blocking check skips it
+    assert graph.get(PUBLISH_KEY).parent_keys == set(journey_dbt_assets.keys)
+    assert record_failure in job.hook_defs
+    resource = defs.resources["warehouse"]
+    assert Path(resource.published_path) == tmp_path / "wh" / "published" / "journey.duckdb"
+    # dagster-dbt makes error-severity dbt tests blocking checks, warn-severity ones not
+    manifest_tests = {
+        n["name"]: n["config"]["severity"].lower()
+        for n in manifest()["nodes"].values()
+        if n["resource_type"] == "test"
+    }
+    checks = list(journey_dbt_assets.check_specs)
+    assert checks
+    for spec in checks:
+        assert spec.blocking == (manifest_tests[spec.name] == "error"), spec.name
