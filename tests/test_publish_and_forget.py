@@ -5,7 +5,8 @@ One scripted night (the fixture `night`), while a BI reader process polls the pu
 1. `journey run` publishes version 1.
 2. `journey forget --email X` erases a person and publishes version 2.
 3. The exports that held the person are re-delivered (same rows, new bytes) and loaded.
-4. A planted bad raw row fails an error-level dbt test: `journey run` exits 1, nothing published.
+4. An empty export is rejected by the loader, then planted bad raw rows fail error-level dbt
+   tests: each time `journey run` exits 1 and publishes nothing.
 5. `journey run` is SIGKILLed (its whole process group) during dbt build, then during publish.
 6. `journey run` recovers and publishes version 3, which must equal version 2 (same inputs).
 """
@@ -192,7 +193,11 @@ def traces(path: Path, person: Person) -> list[str]:
 def redeliver_files_holding(landing: Path, person: Person) -> list[str]:
     """Re-deliver every export that holds the person: the same rows in new bytes (CSV with CRLF
     line ends, GA4 re-gzipped), so the loader sees a changed file and reloads it."""
-    needles = [n.encode() for n in (person.email, *person.long_ids, *person.order_refs)]
+    raw_ids = person.long_ids - {
+        person.email_hash,
+        person.customer_key,
+    }  # as the exports spell them
+    needles = [n.encode() for n in raw_ids]
     changed = []
     for path in sorted(landing.rglob("*")):
         if not path.is_file() or path.parts[len(landing.parts)] in ("_truth", "redelivery"):
@@ -293,7 +298,14 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Night:
         n.notes["redelivered"] = redeliver_files_holding(n.landing, n.person)
         n.notes["reload"] = load_all(n.working, n.landing)
 
-        # 4. bad raw rows (a loader-contract breach) fail error-level tests on the sources
+        # 4a. a file the loader rejects stops the run before dbt
+        bad_file = n.landing / "spend" / "spend_empty.csv"
+        bad_file.write_bytes(b"")
+        n.notes["load_failed"] = run_captured(["run", *args, *FAST])
+        n.shas["after_load_failed"] = sha256(n.published)
+        bad_file.unlink()
+
+        # 4b. bad raw rows (a loader-contract breach) fail error-level tests on the sources
         con = duckdb.connect(str(n.working))
         for table in PLANTED_IN:
             con.execute(f"insert into raw.{table} select * from raw.{table} limit 1")
@@ -357,12 +369,23 @@ def runs(path: Path, table: str = "ops.pipeline_runs") -> list[dict]:
         con.close()
 
 
+def test_rejected_file_publishes_nothing_and_says_which(night: Night):
+    code, output = night.notes["load_failed"]
+    assert code == 1
+    assert "spend/spend_empty.csv" in output and "NOT published" in output
+    assert night.shas["after_load_failed"] == night.shas["v2"]
+    failed = [r for r in runs(night.working) if r["status"] == "failed"]
+    assert failed[0]["reason"].startswith("raw__marketing_spend: file spend/spend_empty.csv")
+    assert failed[0]["files_failed"] == 1 and failed[0]["published"] is False
+    assert failed[0]["tests_passed"] is None  # dbt never ran
+
+
 def test_failed_error_level_test_publishes_nothing_and_says_which(night: Night):
     code, output = night.notes["failed"]
     assert code == 1
     assert PLANTED_TEST in output and "NOT published" in output
     assert night.shas["after_failed"] == night.shas["v2"]
-    failed = [r for r in runs(night.working) if r["status"] == "failed"]
+    failed = [r for r in runs(night.working) if r["status"] == "failed"][1:]
     assert len(failed) == 1
     assert failed[0]["published"] is False
     assert PLANTED_TEST in failed[0]["reason"] and "journey_dbt_assets" in failed[0]["reason"]
@@ -405,6 +428,7 @@ def test_run_records_tell_the_night(night: Night):
         ("journey run", "published"),
         ("journey forget", "published"),
         ("journey run", "failed"),
+        ("journey run", "failed"),
         ("journey run", "interrupted"),
         ("journey run", "interrupted"),
         ("journey run", "published"),
@@ -417,9 +441,9 @@ def test_run_records_tell_the_night(night: Night):
     assert metadata["published_bytes"] == night.versions["v3"].stat().st_size
     assert metadata["tests_passed"] == recovery["tests_passed"]
     # each run closes the record of the run killed before it
-    assert records[3]["run_id"] in records[4]["notes"]
+    assert records[4]["run_id"] in records[5]["notes"]
     assert re.search(r"removed [12] temp file", recovery["notes"])
-    assert f"closed 1 unfinished run record(s): {records[4]['run_id']}" in recovery["notes"]
+    assert f"closed 1 unfinished run record(s): {records[5]['run_id']}" in recovery["notes"]
     assert recovery["freshness_status"] == "pass"
     assert set(json.loads(recovery["freshness"])) == {
         "crm.crm_contacts",
@@ -440,7 +464,7 @@ def test_run_records_tell_the_night(night: Night):
     # the published history: every run, the failed one included, as BI sees it
     published = runs(night.versions["v3"], "marts.pipeline_runs")
     assert [r["run_id"] for r in published] == [r["run_id"] for r in records]
-    assert PLANTED_TEST in published[2]["reason"]
+    assert PLANTED_TEST in published[3]["reason"]
     # the first run loaded every export: files and rows counted from the landing folder itself
     files = [f for s in all_sources() for f in files_of(night.landing, s)]
     assert (records[0]["files_loaded"], records[0]["files_skipped"]) == (len(files), 0)
