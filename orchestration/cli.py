@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.config import landing_dir, warehouse_path
+from orchestration.config import landing_dir, published_path, warehouse_path
 
 if TYPE_CHECKING:
     from orchestration.clv import ClvReport
@@ -44,45 +43,91 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import dagster as dg
-
-    from orchestration.dbt_assets import full_refresh_run_config
-    from orchestration.definitions import build_definitions
+    from orchestration.runner import report, run_nightly
 
     landing = landing_dir(args.landing)
     warehouse = warehouse_path(args.warehouse)
+    published = published_path(args.published, warehouse)
     if not landing.is_dir():
         print(f"landing folder {landing} does not exist", file=sys.stderr)
         return 2
-    started = time.perf_counter()
-    defs = build_definitions(landing, warehouse)
-    job = defs.resolve_job_def("nightly")
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={
-                "loggers": {"console": {"config": {"log_level": args.log_level}}},
-                **full_refresh_run_config(args.full_refresh),
-            },
+    outcome = run_nightly(
+        landing,
+        warehouse,
+        published,
+        publish=not args.no_publish,
+        skip_unit_tests=args.skip_unit_tests,
+        full_refresh=args.full_refresh,
+        log_level=args.log_level,
+    )
+    report(outcome, warehouse, published)
+    return 0 if outcome.success else 1
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from orchestration.loaders.landing import connect
+    from orchestration.privacy import compact, forget, remaining_rows
+    from orchestration.recovery import RunInProgressError, acquire_run_lock, release_run_lock
+    from orchestration.runner import report, run_nightly
+
+    landing = landing_dir(args.landing)
+    warehouse = warehouse_path(args.warehouse)
+    published = published_path(args.published, warehouse)
+    if not warehouse.exists():
+        print(f"no working file at {warehouse}: nothing to forget", file=sys.stderr)
+        return 2
+    try:
+        acquire_run_lock(warehouse)
+    except RunInProgressError as error:
+        print(error, file=sys.stderr)
+        return 2
+    try:
+        con = connect(warehouse)
+        try:
+            result = forget(con, warehouse, args.email)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        print(f"forget {result.email}: {result.summary()}")
+        outcome = run_nightly(
+            landing,
+            warehouse,
+            published,
+            skip_unit_tests=args.skip_unit_tests,
+            trigger="journey forget",
+            log_level=args.log_level,
         )
-    seconds = time.perf_counter() - started
-    if not result.success:
-        for event in result.all_events:
-            if event.is_failure and event.event_specific_data is not None:
-                error = getattr(event.event_specific_data, "error", None)
-                if error is not None:
-                    print(f"{event.step_key}: {error.message.strip()}", file=sys.stderr)
-        print(f"nightly job FAILED after {seconds:.1f}s; warehouse {warehouse}", file=sys.stderr)
+        report(outcome, warehouse, published)
+        compact(warehouse)
+        con = connect(warehouse)
+        try:
+            left = {t: n for t, n in remaining_rows(con).items() if n}
+        finally:
+            con.close()
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    finally:
+        release_run_lock(warehouse)
+    if left:
+        print(f"raw rows still matching the tombstones: {left}", file=sys.stderr)
         return 1
-    print(f"nightly job succeeded in {seconds:.1f}s; warehouse {warehouse}")
+    if not outcome.success:
+        print(
+            "the person is deleted from raw and tombstoned, but the rebuild failed: the working "
+            "models and the published file keep the previous version until a run succeeds",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"forgotten everywhere: raw, working models (rebuilt, file compacted) and {published}")
     return 0
 
 
 def _summary(args: argparse.Namespace) -> int:
     from orchestration.summary import print_summary
 
-    return print_summary(warehouse_path(args.warehouse))
+    warehouse = warehouse_path(args.warehouse)
+    return print_summary(warehouse, published_path(args.published, warehouse))
 
 
 def _attribution(args: argparse.Namespace) -> int:
@@ -228,7 +273,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the nightly job (load + dbt build) in-process")
     run.add_argument("--landing", default=None, help="landing folder (env JOURNEY_LANDING_DIR)")
-    run.add_argument("--warehouse", default=None, help="DuckDB file (env JOURNEY_WAREHOUSE)")
+    run.add_argument(
+        "--warehouse", default=None, help="working DuckDB file (env JOURNEY_WAREHOUSE)"
+    )
+    run.add_argument(
+        "--published",
+        default=None,
+        help="published DuckDB file BI reads (env JOURNEY_PUBLISHED; "
+        "default published/<name> next to the working file)",
+    )
+    run.add_argument(
+        "--no-publish",
+        action="store_true",
+        help="load, build and test only; leave the published file as it is",
+    )
+    run.add_argument(
+        "--skip-unit-tests",
+        action="store_true",
+        help="leave out dbt unit tests (they test model SQL on fixtures, not the data)",
+    )
     run.add_argument(
         "--log-level",
         default="INFO",
@@ -256,9 +319,23 @@ def build_parser() -> argparse.ArgumentParser:
         "conventions", help="check model naming, docs, tests and mart contracts (CI)"
     )
     conventions.set_defaults(handler=_conventions)
+    forget = commands.add_parser(
+        "forget",
+        help="erase a person (by email) from raw, working and published data; tombstone them",
+    )
+    forget.add_argument("--email", required=True, help="the person's email address")
+    forget.add_argument("--landing", default=None, help="landing folder (env JOURNEY_LANDING_DIR)")
+    forget.add_argument("--warehouse", default=None, help="working DuckDB file")
+    forget.add_argument("--published", default=None, help="published DuckDB file")
+    forget.add_argument("--skip-unit-tests", action="store_true", help="as for journey run")
+    forget.add_argument(
+        "--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR")
+    )
+    forget.set_defaults(handler=_forget)
 
     summary = commands.add_parser("summary", help="rows per table and where things are")
     summary.add_argument("--warehouse", default=None)
+    summary.add_argument("--published", default=None)
     summary.set_defaults(handler=_summary)
     attribution = commands.add_parser(
         "attribution", help="Markov / Shapley attribution of a path file"

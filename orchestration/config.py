@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ DEFAULT_LANDING_DIR = PROJECT_DIR / "data" / "landing"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "journey.duckdb"
 LANDING_ENV = "JOURNEY_LANDING_DIR"
 WAREHOUSE_ENV = "JOURNEY_WAREHOUSE"
+PUBLISHED_ENV = "JOURNEY_PUBLISHED"
+EMAIL_SALT_ENV = "JOURNEY_EMAIL_SALT"
 SCHEDULE_TIMEZONE_ENV = "JOURNEY_SCHEDULE_TIMEZONE"
 
 
@@ -32,6 +35,19 @@ def warehouse_path(value: str | Path | None = None) -> Path:
     return Path(chosen).expanduser().resolve()
 
 
+def published_path(value: str | Path | None = None, warehouse: str | Path | None = None) -> Path:
+    """The DuckDB file BI tools open read-only: argument, else $JOURNEY_PUBLISHED, else
+    `published/<working file name>` in the working file's folder; absolute.
+
+    Only the publish step replaces it (atomically, os.replace); nothing ever writes it in place.
+    """
+    chosen = value or os.environ.get(PUBLISHED_ENV)
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    working = warehouse_path(warehouse)
+    return working.parent / "published" / working.name
+
+
 @cache
 def dbt_vars() -> dict[str, Any]:
     with open(PROJECT_DIR / "dbt_project.yml", encoding="utf-8") as handle:
@@ -45,3 +61,19 @@ def project_var(name: str, default: Any = None) -> Any:
 def schedule_timezone() -> str:
     """Time zone of the nightly schedule: $JOURNEY_SCHEDULE_TIMEZONE, else the reporting zone."""
     return os.environ.get(SCHEDULE_TIMEZONE_ENV) or project_var("reporting_timezone", "UTC")
+
+
+_ENV_VAR_TEMPLATE = re.compile(r"""env_var\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]*)['"])?\s*\)""")
+
+
+def email_hash_salt() -> str:
+    """The salt of every email / identifier hash (var email_hash_salt, as dbt renders it).
+
+    The var is `{{ env_var('JOURNEY_EMAIL_SALT', 'journey-demo-salt') }}` by default: the environment
+    variable when set, else the default; a plain string var is used as is.
+    """
+    value = str(project_var("email_hash_salt", ""))
+    match = _ENV_VAR_TEMPLATE.search(value)
+    if match is None:
+        return value
+    return os.environ.get(match.group(1), match.group(2) or "")

@@ -1,5 +1,7 @@
 """The dbt project (repo root) as Dagster assets; dbt tests become asset checks."""
 
+import os
+import secrets
 import shutil
 import sys
 from collections.abc import Iterator
@@ -11,8 +13,11 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import using_dagster_dev
 from pydantic import Field
 
+from orchestration import crashpoints, dbt_audit, run_records
 from orchestration.config import PROJECT_DIR
+from orchestration.loaders.landing import connect
 from orchestration.raw_assets import DUCKDB_POOL
+from orchestration.resources import WarehouseResource
 
 # The dbt installed beside this Python (the venv's), also when the venv is not activated.
 _VENV_DBT = Path(sys.executable).parent / "dbt"
@@ -62,9 +67,55 @@ def ensure_manifest() -> None:
 ensure_manifest()
 
 
-class DbtBuildConfig(dg.Config):
-    """Run config of the dbt step (Dagster launchpad, `journey run --full-refresh`)."""
+def keep_partial_parse(target_path: Path) -> None:
+    """Make this invocation's partial-parse state the one the next invocation starts from.
 
+    dagster-dbt seeds every invocation's target folder with target/partial_parse.msgpack; dbt
+    re-parses everything when that file was written for another profile (another warehouse path),
+    so keeping the latest one lets the next run on the same warehouse skip a full parse. dbt checks
+    the file itself and falls back to a full parse whenever it does not match.
+    """
+    source = target_path / "partial_parse.msgpack"
+    if not source.exists():
+        return
+    project_target = PROJECT_DIR / dbt_project.target_path
+    temp = project_target / f".partial_parse.{secrets.token_hex(4)}.tmp"
+    shutil.copyfile(source, temp)
+    os.replace(temp, project_target / "partial_parse.msgpack")
+
+
+def source_freshness(dbt: DbtCliResource, target_path: Path) -> tuple[str, dict[str, Any]]:
+    """`dbt source freshness` (every source, loaded_at_field _loaded_at): reported, never raises."""
+    invocation = dbt.cli(["source", "freshness"], raise_on_error=False, target_path=target_path)
+    invocation.wait()
+    try:
+        sources = invocation.get_artifact("sources.json")
+    except Exception:  # no artifact: dbt failed before checking any source
+        sources = None
+    return dbt_audit.audit_freshness(sources)
+
+
+def record_build(
+    warehouse: WarehouseResource, run_id: str, audit: dbt_audit.BuildAudit, freshness: tuple
+) -> None:
+    con = connect(warehouse.warehouse)
+    try:
+        run_records.ensure(con)
+        run_records.update(
+            con,
+            run_id,
+            freshness_status=freshness[0],
+            freshness=freshness[1],
+            **audit.record_fields(),
+        )
+    finally:
+        con.close()
+
+
+class DbtBuildConfig(dg.Config):
+    # dbt unit tests check model SQL on fixed fixtures, not the night's data: CI (make dbt-check)
+    # runs them; a run may skip them to finish sooner (journey run --skip-unit-tests).
+    skip_unit_tests: bool = False
     full_refresh: bool = Field(
         default=False,
         description="Rebuild the incremental models from scratch (dbt build --full-refresh).",
@@ -78,9 +129,41 @@ def dbt_build_args(full_refresh: bool = False) -> list[str]:
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool=DUCKDB_POOL)
 def journey_dbt_assets(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    context: dg.AssetExecutionContext,
+    config: DbtBuildConfig,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
 ) -> Iterator[Any]:
-    yield from dbt.cli(dbt_build_args(config.full_refresh), context=context).stream()
+    """Source freshness, then `dbt build`; the build's results are audited and recorded, and any
+    failed model or error-level test fails this step, so the publish step never runs."""
+    # One target folder for both commands: the build re-uses the freshness run's partial parse.
+    target = (
+        PROJECT_DIR
+        / dbt_project.target_path
+        / f"journey-{context.run.run_id[:8]}-{secrets.token_hex(3)}"
+    )
+    crashpoints.reached("dbt:freshness", str(target))
+    freshness = source_freshness(dbt, target)
+    keep_partial_parse(target)
+    crashpoints.reached("dbt:build", str(target))
+    args = [
+        *dbt_build_args(config.full_refresh),
+        *(["--exclude-resource-type", "unit_test"] if config.skip_unit_tests else []),
+    ]
+    invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
+    yield from invocation.stream()
+    try:
+        results = invocation.get_artifact("run_results.json")
+    except Exception:  # dbt ended before writing results
+        results = None
+    audit = dbt_audit.audit_build(results, invocation.is_successful())
+    record_build(warehouse, context.run.run_id, audit, freshness)
+    context.log.info(f"dbt build: {audit.counts}; source freshness: {freshness[0]}")
+    if not audit.passed:
+        raise dg.Failure(
+            description=f"dbt build: {audit.reason}",
+            metadata={"failures": "\n".join(audit.failures), "dbt_target": str(target)},
+        )
 
 
 def full_refresh_run_config(full_refresh: bool) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Dagster code location: loaders, dbt models, the nightly job and its 02:00 schedule."""
+"""Dagster code location: loaders, dbt models, publish, the nightly job and its 02:00 schedule."""
 
 from __future__ import annotations
 
@@ -7,8 +7,15 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.config import WAREHOUSE_ENV, landing_dir, schedule_timezone, warehouse_path
+from orchestration.config import (
+    WAREHOUSE_ENV,
+    landing_dir,
+    published_path,
+    schedule_timezone,
+    warehouse_path,
+)
 from orchestration.dbt_assets import dbt_resource, journey_dbt_assets
+from orchestration.publish_asset import published_warehouse, record_failure
 from orchestration.raw_assets import raw_assets
 from orchestration.resources import WarehouseResource
 
@@ -17,9 +24,12 @@ NIGHTLY_CRON = "0 2 * * *"
 nightly_job = dg.define_asset_job(
     name="nightly",
     selection=dg.AssetSelection.all(),
-    description="Load every landing-folder export into raw, then dbt build (models + tests).",
+    description="Load every landing-folder export into raw, dbt build (models + tests) in the working "
+    "file, and publish the marts for BI only when every load and error-level test passed.",
     # In-process: one process writes DuckDB at a time, steps run in dependency order.
     executor_def=dg.in_process_executor,
+    # Every failed step writes the run's failure into ops.pipeline_runs (marts.pipeline_runs).
+    hooks={record_failure},
 )
 
 
@@ -34,19 +44,24 @@ def nightly_schedule() -> dg.ScheduleDefinition:
 
 
 def build_definitions(
-    landing: str | Path | None = None, warehouse: str | Path | None = None
+    landing: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    published: str | Path | None = None,
 ) -> dg.Definitions:
     landing_path = landing_dir(landing)
     warehouse_file = warehouse_path(warehouse)
+    published_file = published_path(published, warehouse_file)
     # dbt reads the warehouse path from this variable (profiles.yml).
     os.environ[WAREHOUSE_ENV] = str(warehouse_file)
     return dg.Definitions(
-        assets=[*raw_assets, journey_dbt_assets],
+        assets=[*raw_assets, journey_dbt_assets, published_warehouse],
         jobs=[nightly_job],
         schedules=[nightly_schedule()],
         resources={
             "warehouse": WarehouseResource(
-                landing_dir=str(landing_path), warehouse_path=str(warehouse_file)
+                landing_dir=str(landing_path),
+                warehouse_path=str(warehouse_file),
+                published_path=str(published_file),
             ),
             "dbt": dbt_resource(),
         },

@@ -341,10 +341,9 @@ def test_journey_run_full_refresh_configures_the_dbt_step(tmp_path: Path, monkey
             "ops": {journey_dbt_assets.op.name: {"config": {"full_refresh": full_refresh}}}
         }
         validated = dg.validate_run_config(job, run_config)
-        assert validated["ops"][journey_dbt_assets.op.name]["config"] == {
-            "full_refresh": full_refresh
-        }
+        assert (
+            validated["ops"][journey_dbt_assets.op.name]["config"]["full_refresh"] is full_refresh
+        )
     # Without run config the dbt step runs a plain (incremental) build.
-    assert dg.validate_run_config(job, {})["ops"][journey_dbt_assets.op.name]["config"] == {
-        "full_refresh": False
-    }
+    defaults = dg.validate_run_config(job, {})["ops"][journey_dbt_assets.op.name]["config"]
+    assert defaults["full_refresh"] is False

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import privacy
 from orchestration.config import project_var
 from orchestration.loaders import manifest
 from orchestration.loaders.csv_reader import stage_csv
@@ -174,9 +175,11 @@ def load_file(
             manifest.record(con, rel, source.table, print_, "failed", message=str(error))
             log.error("%s", error)
             raise
+        # Right to erasure: rows of forgotten persons (raw.tombstones) never reach raw.
+        withheld = privacy.withhold_tombstoned(con, source.table, INCOMING)
         rows, quarantined = _count(con, INCOMING), bad_row_count(con)
         status = "replaced" if current is not None and current.has_rows else "loaded"
-        notes = list(staged.notes)
+        notes = list(staged.notes) + withheld
         if quarantined:
             notes.append(f"{quarantined} bad rows quarantined in raw.quarantine")
         columns = [

@@ -71,7 +71,13 @@ decay_totals as (
 
     select
         decay_weights.*,
-        sum(decay_weight) over (partition by conversion_id) as decay_weight_total
+        -- summed in touch order: a float sum in arbitrary row order differs in the last bit from
+        -- run to run (flaky unit test, marts not reproducible)
+        sum(decay_weight) over (
+            partition by conversion_id
+            order by touch_position
+            rows between unbounded preceding and unbounded following
+        ) as decay_weight_total
     from decay_weights
 
 ),

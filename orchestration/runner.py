@@ -1,0 +1,121 @@
+"""Run the nightly job in this process (journey run / journey forget) and report its run record."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from orchestration import run_records
+from orchestration.resources import TRIGGER_TAG
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    seconds: float
+    record: dict[str, Any]
+    errors: list[str]
+    publish_metadata: dict[str, Any]  # what the Dagster UI shows on published/warehouse
+
+    @property
+    def published(self) -> bool:
+        return bool(self.record.get("published"))
+
+
+def read_record(warehouse: Path, run_id: str) -> dict[str, Any]:
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return {}
+    try:
+        return run_records.get(con, run_id) or {}
+    except duckdb.Error:
+        return {}
+    finally:
+        con.close()
+
+
+def run_nightly(
+    landing: Path,
+    warehouse: Path,
+    published: Path,
+    *,
+    publish: bool = True,
+    skip_unit_tests: bool = False,
+    full_refresh: bool = False,
+    trigger: str = "journey run",
+    log_level: str = "INFO",
+) -> RunOutcome:
+    from orchestration.definitions import build_definitions
+    from orchestration.publish_asset import PUBLISH_KEY
+
+    started = time.perf_counter()
+    defs = build_definitions(landing, warehouse, published)
+    job = defs.resolve_job_def("nightly")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            tags={TRIGGER_TAG: trigger},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": log_level}}},
+                "ops": {
+                    "published__warehouse": {"config": {"enabled": publish}},
+                    "journey_dbt_assets": {
+                        "config": {"skip_unit_tests": skip_unit_tests, "full_refresh": full_refresh}
+                    },
+                },
+            },
+        )
+    publish_metadata: dict[str, Any] = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        if materialization.asset_key == PUBLISH_KEY:
+            publish_metadata = {k: v.value for k, v in materialization.metadata.items()}
+    errors = []
+    for event in result.all_events:
+        if event.is_failure and event.step_key and event.event_specific_data is not None:
+            error = getattr(event.event_specific_data, "error", None)
+            if error is not None:
+                errors.append(f"{event.step_key}: {error.message.strip()}")
+    return RunOutcome(
+        result.success,
+        time.perf_counter() - started,
+        read_record(warehouse, result.run_id),
+        errors,
+        publish_metadata,
+    )
+
+
+def report(outcome: RunOutcome, warehouse: Path, published: Path) -> None:
+    """Print what the run did; failures and the publish verdict on stderr."""
+    record = outcome.record
+    if outcome.success:
+        print(
+            f"nightly job succeeded in {outcome.seconds:.1f}s; working file {warehouse}; "
+            f"tests passed {record.get('tests_passed')}, warned {record.get('tests_warned')}; "
+            f"source freshness {record.get('freshness_status')}"
+        )
+        if outcome.published:
+            print(
+                f"published {published} ({record.get('published_bytes') or 0:,} bytes in "
+                f"{record.get('publish_seconds') or 0:.2f}s)"
+            )
+        else:
+            print(f"not published ({record.get('reason')}); {published} unchanged")
+        return
+    for error in outcome.errors:
+        print(error, file=sys.stderr)
+    reason = record.get("reason") or (outcome.errors[0] if outcome.errors else "unknown")
+    print(
+        f"nightly job FAILED after {outcome.seconds:.1f}s: {reason}\n"
+        f"NOT published: {published} is unchanged (working file {warehouse}; "
+        f"run record {record.get('run_id', '?')} in ops.pipeline_runs)",
+        file=sys.stderr,
+    )
