@@ -81,6 +81,22 @@ def _summary(args: argparse.Namespace) -> int:
     return print_summary(warehouse_path(args.warehouse))
 
 
+def _report(args: argparse.Namespace) -> int:
+    from orchestration.report import build_report
+
+    warehouse = warehouse_path(args.warehouse)
+    try:
+        result = build_report(warehouse, Path(args.out).resolve() if args.out else None)
+    except FileNotFoundError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"journey report: {result.path} ({len(result.charts)} charts)")
+    for section, note in result.notes.items():
+        print(f"  {section}: {note}")
+    print(f"open it in a browser: file://{result.path}")
+    return 0
+
+
 def _attribution(args: argparse.Namespace) -> int:
     from orchestration.attribution import (
         PathFileError,
@@ -251,6 +267,15 @@ def build_parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="rows per table and where things are")
     summary.add_argument("--warehouse", default=None)
     summary.set_defaults(handler=_summary)
+
+    report = commands.add_parser(
+        "report", help="write the static HTML journey report (charts from the marts)"
+    )
+    report.add_argument("--warehouse", default=None, help="DuckDB file (env JOURNEY_WAREHOUSE)")
+    report.add_argument(
+        "--out", default=None, help="folder for index.html (default <warehouse dir>/report)"
+    )
+    report.set_defaults(handler=_report)
     attribution = commands.add_parser(
         "attribution", help="Markov / Shapley attribution of a path file"
     )
