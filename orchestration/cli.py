@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orchestration import progress
 from orchestration.config import landing_dir, warehouse_path
 
 if TYPE_CHECKING:
@@ -18,14 +19,15 @@ if TYPE_CHECKING:
 def _generate(args: argparse.Namespace) -> int:
     from orchestration.generator import generate
 
-    summary = generate(
-        out_dir=Path(args.out).resolve(),
-        customers=args.customers,
-        days=args.days,
-        seed=args.seed,
-        start=args.start,
-        ga4_format=args.format,
-    )
+    with progress.to_console():
+        summary = generate(
+            out_dir=Path(args.out).resolve(),
+            customers=args.customers,
+            days=args.days,
+            seed=args.seed,
+            start=args.start,
+            ga4_format=args.format,
+        )
     by_folder: dict[str, int] = {}
     for relative, size in summary.files.items():
         folder = relative.split("/")[0]
@@ -56,7 +58,7 @@ def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     defs = build_definitions(landing, warehouse)
     job = defs.resolve_job_def("nightly")
-    with dg.DagsterInstance.ephemeral() as instance:
+    with dg.DagsterInstance.ephemeral() as instance, progress.to_console():
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,

@@ -10,6 +10,7 @@ import dagster as dg
 from orchestration.config import WAREHOUSE_ENV, landing_dir, schedule_timezone, warehouse_path
 from orchestration.dbt_assets import dbt_resource, journey_dbt_assets
 from orchestration.raw_assets import raw_assets
+from orchestration.report_assets import journey_report
 from orchestration.resources import WarehouseResource
 
 NIGHTLY_CRON = "0 2 * * *"
@@ -41,7 +42,7 @@ def build_definitions(
     # dbt reads the warehouse path from this variable (profiles.yml).
     os.environ[WAREHOUSE_ENV] = str(warehouse_file)
     return dg.Definitions(
-        assets=[*raw_assets, journey_dbt_assets],
+        assets=[*raw_assets, journey_dbt_assets, journey_report],
         jobs=[nightly_job],
         schedules=[nightly_schedule()],
         resources={
