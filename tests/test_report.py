@@ -6,18 +6,21 @@ the numbers it plots must equal what independent SQL on the warehouse gives.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import time
 from collections import defaultdict
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 from chromium import charts, chromium, open_page, resources_requested, screenshot_charts
 
 from orchestration.cli import main as journey
 from orchestration.config import PROJECT_DIR, project_var
+from orchestration.definitions import build_definitions
 from orchestration.report import build_report
 
 SCREENSHOTS = PROJECT_DIR / "build" / "report_screenshots"
@@ -341,3 +344,18 @@ def test_nightly_job_built_the_report(built) -> None:
     html = nightly.read_text(encoding="utf-8")
     for chart_id in CHART_IDS:
         assert f'id="{chart_id}"' in html
+
+
+def test_report_asset_runs_after_every_mart(tmp_path: Path) -> None:
+    """In the nightly job the report is downstream of every dbt model in schema marts."""
+    defs = build_definitions(tmp_path / "landing", tmp_path / "wh.duckdb")
+    graph = defs.resolve_job_def("nightly").asset_layer.asset_graph
+    key = dg.AssetKey(["report", "journey_report"])
+    assert key in graph.get_all_asset_keys()
+    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    marts = {
+        dg.AssetKey(["marts", node["name"]])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    }
+    assert marts and graph.get(key).parent_keys == marts

@@ -315,10 +315,12 @@ def journey_map_figure(grid: JourneyGrid) -> go.Figure:
             ygap=2,
         )
     )
+    title = f"{grid.measure}, period {grid.period}" if grid.period else grid.measure
     return _layout(
         figure,
-        max(300, 80 + 50 * len(grid.stages)),
+        max(300, 100 + 50 * len(grid.stages)),
+        title={"text": title, "font": {"size": 14}, "x": 0, "xref": "paper"},
         yaxis={"autorange": "reversed"},
         xaxis={"tickangle": -30},
-        margin={"l": 130, "r": 30, "t": 30, "b": 110},
+        margin={"l": 130, "r": 30, "t": 50, "b": 110},
     )
