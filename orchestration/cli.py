@@ -49,6 +49,7 @@ def _run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from orchestration.definitions import build_definitions
+    from orchestration.report import default_out_dir
 
     landing = landing_dir(args.landing)
     warehouse = warehouse_path(args.warehouse)
@@ -74,6 +75,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"nightly job FAILED after {seconds:.1f}s; warehouse {warehouse}", file=sys.stderr)
         return 1
     print(f"nightly job succeeded in {seconds:.1f}s; warehouse {warehouse}")
+    report = default_out_dir(warehouse) / "index.html"
+    if report.exists():
+        print(f"journey report: file://{report}")
     return 0
 
 
