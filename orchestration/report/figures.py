@@ -62,7 +62,8 @@ def funnel_figure(funnel: FunnelSteps) -> go.Figure:
                     funnel.drop_off, funnel.step_conversion, previous, strict=True
                 )
             ],
-            texttemplate="%{x:,}<br>%{customdata[1]:.1%} of previous",
+            texttemplate=["%{x:,}<br>entered"]
+            + ["%{x:,}<br>%{customdata[1]:.1%} of previous"] * (len(funnel.entrants) - 1),
             textposition="inside",
             hovertemplate=(
                 "%{y}: %{x:,} entrants<br>%{customdata[1]:.1%} of the previous step"
@@ -86,7 +87,12 @@ def funnel_figure(funnel: FunnelSteps) -> go.Figure:
             showarrow=False,
             font={"color": "#b23b3b", "size": 12},
         )
-    return _layout(figure, 420, margin={"l": 130, "r": 170, "t": 30, "b": 30})
+    return _layout(
+        figure,
+        420,
+        margin={"l": 130, "r": 170, "t": 30, "b": 30},
+        uniformtext={"minsize": 11, "mode": "show"},
+    )
 
 
 def paths_figure(links: PathLinks) -> go.Figure:
