@@ -1,6 +1,7 @@
 # Two commands for a fresh machine:
 #   make demo   set up, generate sample exports, run the nightly job once, print a summary
 #   make test   set up and run every check (lint, dbt build on generated data, pytest)
+#               (installs Debian's chromium + chromium-driver for the report test when missing)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -16,7 +17,7 @@ export JOURNEY_LANDING_DIR := $(LANDING)
 export JOURNEY_WAREHOUSE := $(WAREHOUSE)
 export DAGSTER_HOME := $(CURDIR)/orchestration/dagster_home
 
-.PHONY: install demo test lint dbt-check pytest ui docs clean
+.PHONY: install browser demo test lint dbt-check pytest report ui docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 required"'
@@ -27,12 +28,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Headless Chromium for the journey report test (tests/test_report.py): Debian's packages,
+# installed only when missing (CI runs as root on a fresh machine; elsewhere sudo may be needed).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "installing chromium and chromium-driver (apt-get)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -q && apt-get install -y -q chromium chromium-driver; \
+	fi
+
 demo: install
 	$(BIN)/journey generate --out $(LANDING) --customers $(CUSTOMERS) --days $(DAYS) --seed $(SEED)
 	$(BIN)/journey run --landing $(LANDING) --warehouse $(WAREHOUSE)
 	$(BIN)/journey summary --warehouse $(WAREHOUSE)
 
-test: install lint dbt-check pytest
+test: install browser lint dbt-check pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -47,12 +57,15 @@ dbt-check: install
 	$(BIN)/journey run --landing $(CHECK_DIR)/landing --warehouse $(CHECK_DIR)/journey.duckdb
 	$(BIN)/journey summary --warehouse $(CHECK_DIR)/journey.duckdb
 
-pytest: install
+pytest: install browser
 	$(BIN)/pytest
 
 # The dbt docs site (models, columns, lineage, exposures) of the demo warehouse: target/index.html.
 docs: install
 	$(BIN)/dbt docs generate --static
+# The journey report of the demo warehouse: $(dir $(WAREHOUSE))report/index.html
+report: install
+	$(BIN)/journey report --warehouse $(WAREHOUSE)
 
 ui: install
 	$(BIN)/dagster dev -m orchestration.definitions

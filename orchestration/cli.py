@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orchestration import progress
 from orchestration.config import landing_dir, published_path, warehouse_path
 
 if TYPE_CHECKING:
@@ -17,14 +18,15 @@ if TYPE_CHECKING:
 def _generate(args: argparse.Namespace) -> int:
     from orchestration.generator import generate
 
-    summary = generate(
-        out_dir=Path(args.out).resolve(),
-        customers=args.customers,
-        days=args.days,
-        seed=args.seed,
-        start=args.start,
-        ga4_format=args.format,
-    )
+    with progress.to_console():
+        summary = generate(
+            out_dir=Path(args.out).resolve(),
+            customers=args.customers,
+            days=args.days,
+            seed=args.seed,
+            start=args.start,
+            ga4_format=args.format,
+        )
     by_folder: dict[str, int] = {}
     for relative, size in summary.files.items():
         folder = relative.split("/")[0]
@@ -43,6 +45,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from orchestration.report import default_out_dir
     from orchestration.runner import report, run_nightly
 
     landing = landing_dir(args.landing)
@@ -51,16 +54,20 @@ def _run(args: argparse.Namespace) -> int:
     if not landing.is_dir():
         print(f"landing folder {landing} does not exist", file=sys.stderr)
         return 2
-    outcome = run_nightly(
-        landing,
-        warehouse,
-        published,
-        publish=not args.no_publish,
-        skip_unit_tests=args.skip_unit_tests,
-        full_refresh=args.full_refresh,
-        log_level=args.log_level,
-    )
+    with progress.to_console():
+        outcome = run_nightly(
+            landing,
+            warehouse,
+            published,
+            publish=not args.no_publish,
+            skip_unit_tests=args.skip_unit_tests,
+            full_refresh=args.full_refresh,
+            log_level=args.log_level,
+        )
     report(outcome, warehouse, published)
+    journey_report = default_out_dir(warehouse) / "index.html"
+    if outcome.success and journey_report.exists():
+        print(f"journey report: file://{journey_report}")
     return 0 if outcome.success else 1
 
 
@@ -128,6 +135,22 @@ def _summary(args: argparse.Namespace) -> int:
 
     warehouse = warehouse_path(args.warehouse)
     return print_summary(warehouse, published_path(args.published, warehouse))
+
+
+def _report(args: argparse.Namespace) -> int:
+    from orchestration.report import build_report
+
+    warehouse = warehouse_path(args.warehouse)
+    try:
+        result = build_report(warehouse, Path(args.out).resolve() if args.out else None)
+    except FileNotFoundError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"journey report: {result.path} ({len(result.charts)} charts)")
+    for section, note in result.notes.items():
+        print(f"  {section}: {note}")
+    print(f"open it in a browser: file://{result.path}")
+    return 0
 
 
 def _attribution(args: argparse.Namespace) -> int:
@@ -337,6 +360,15 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--warehouse", default=None)
     summary.add_argument("--published", default=None)
     summary.set_defaults(handler=_summary)
+
+    report = commands.add_parser(
+        "report", help="write the static HTML journey report (charts from the marts)"
+    )
+    report.add_argument("--warehouse", default=None, help="DuckDB file (env JOURNEY_WAREHOUSE)")
+    report.add_argument(
+        "--out", default=None, help="folder for index.html (default <warehouse dir>/report)"
+    )
+    report.set_defaults(handler=_report)
     attribution = commands.add_parser(
         "attribution", help="Markov / Shapley attribution of a path file"
     )

@@ -17,6 +17,7 @@ from orchestration.config import (
 from orchestration.dbt_assets import dbt_resource, journey_dbt_assets
 from orchestration.publish_asset import published_warehouse, record_failure
 from orchestration.raw_assets import raw_assets
+from orchestration.report_assets import journey_report
 from orchestration.resources import WarehouseResource
 
 NIGHTLY_CRON = "0 2 * * *"
@@ -54,7 +55,7 @@ def build_definitions(
     # dbt reads the warehouse path from this variable (profiles.yml).
     os.environ[WAREHOUSE_ENV] = str(warehouse_file)
     return dg.Definitions(
-        assets=[*raw_assets, journey_dbt_assets, published_warehouse],
+        assets=[*raw_assets, journey_dbt_assets, published_warehouse, journey_report],
         jobs=[nightly_job],
         schedules=[nightly_schedule()],
         resources={

@@ -36,6 +36,7 @@ from orchestration.generator import (
 from orchestration.generator.clock import MINUTE, Clock
 from orchestration.generator.people import Persons, make_people
 from orchestration.generator.truths import EMAIL, PlantedTruths, planted_truths
+from orchestration.progress import Stopwatch, size_text
 
 __all__ = ["GenerationSummary", "PlantedTruths", "generate", "planted_truths"]
 
@@ -90,8 +91,11 @@ def generate(
     start: date | None = None,
     ga4_format: str = "json",
 ) -> GenerationSummary:
-    """Write a complete sample landing folder into ``out_dir`` and return what was written."""
+    """Write a complete sample landing folder into ``out_dir`` and return what was written.
+
+    Reports progress (each phase, each GA4 day file, each CSV) through orchestration.progress."""
     began = time.perf_counter()
+    step = Stopwatch()
     if customers < 1 or days < 1:
         raise ValueError("customers and days must be at least 1")
     if ga4_format not in ga4_write.FORMATS:
@@ -109,6 +113,7 @@ def generate(
     messages, campaign_times = email_sends.make_messages(streams[1], clock)
     world = journeys.simulate(streams[2], persons, clock, truths, messages, campaign_times)
     s = world.sessions
+    step(f"simulated {customers:,} customers: {len(s):,} sessions over {days} days")
     form_session = crm.b2b_leads(streams[3], s, persons.n)
     s.lead[form_session[form_session >= 0]] = True
     b = behaviour.simulate(streams[4], s, devices, messages, world.sends, truths)
@@ -131,8 +136,13 @@ def generate(
         s, b, persons, devices, order_table, traffic, pa.array(pseudo, pa.string()), clock, truths
     )
     rows = ga4_table.rows(streams[9], ga4_world, skeleton)
+    step(f"built {rows.num_rows:,} GA4 events; writing {days} daily files")
     summary = GenerationSummary(out_dir, customers, days, seed, start, ga4_format)
-    summary.files.update(ga4_write.write(rows, clock, out_dir, ga4_format))
+
+    def wrote_ga4(relative: str, n_rows: int, size: int) -> None:
+        step(f"{relative}: {n_rows:,} events, {size_text(size)}")
+
+    summary.files.update(ga4_write.write(rows, clock, out_dir, ga4_format, on_file=wrote_ga4))
     summary.ga4_events = int(rows.num_rows - rows.late.sum())
     summary.ga4_late_events = int(rows.late.sum())
     summary.rows["ga4"] = summary.ga4_events
@@ -153,6 +163,7 @@ def generate(
     )
     summary.rows["email/activity.csv"] = n_rows
     summary.files["email/activity.csv"] = size
+    _wrote(step, summary, "email/activity.csv")
 
     size = orders_export.write(
         out_dir / "orders" / "orders_export.csv", streams[12], order_table, persons, clock
@@ -160,6 +171,7 @@ def generate(
     summary.rows["orders/orders_export.csv"] = int(order_table.line_order.size)
     summary.rows["orders"] = len(order_table)
     summary.files["orders/orders_export.csv"] = size
+    _wrote(step, summary, "orders/orders_export.csv")
 
     acquisition = _acquisition_traffic(s, persons.n)
     _, crm_sizes = crm.write(
@@ -177,25 +189,33 @@ def generate(
     for path, (n_rows, size) in crm_sizes.items():
         summary.rows[path] = n_rows
         summary.files[path] = size
+        _wrote(step, summary, path)
 
     n_rows, size = generic_orders.write(
         out_dir / "generic_orders" / "marketplace_orders.csv", streams[15], persons, clock
     )
     summary.rows["generic_orders/marketplace_orders.csv"] = n_rows
     summary.files["generic_orders/marketplace_orders.csv"] = size
+    _wrote(step, summary, "generic_orders/marketplace_orders.csv")
 
     n_rows, size = spend.write(out_dir / "spend" / "spend.csv", streams[14], s, clock)
     summary.rows["spend/spend.csv"] = n_rows
     summary.files["spend/spend.csv"] = size
+    _wrote(step, summary, "spend/spend.csv")
 
     summary.files.update(
         truth_out.write(
             out_dir / "_truth", persons, devices, world, b, skeleton, order_table, pseudo, clock
         )
     )
+    step("_truth/: ground truth written")
     summary.bytes_written = sum(summary.files.values())
     summary.seconds = time.perf_counter() - began
     return summary
+
+
+def _wrote(step: Stopwatch, summary: GenerationSummary, path: str) -> None:
+    step(f"{path}: {summary.rows[path]:,} rows, {size_text(summary.files[path])}")
 
 
 def _abandoned_carts(

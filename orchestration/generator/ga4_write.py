@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -65,9 +66,16 @@ def _gzip(source: Path, target: Path) -> None:
         dst.write(packer.flush())
 
 
-def write(rows: Ga4Rows, clock: Clock, out_dir: Path, ga4_format: str) -> dict[str, int]:
+def write(
+    rows: Ga4Rows,
+    clock: Clock,
+    out_dir: Path,
+    ga4_format: str,
+    on_file: Callable[[str, int, int], None] | None = None,
+) -> dict[str, int]:
     """Write every day into ``out_dir/ga4`` and the last day's re-export into
-    ``out_dir/redelivery/ga4``. Returns bytes written per file (relative path).
+    ``out_dir/redelivery/ga4``. Returns bytes written per file (relative path); ``on_file`` is
+    called with (relative path, rows, bytes) as each file is finished, in writing order.
 
     Each day's Arrow table is built here while the workers write the previous days, with at most
     a few days in memory at a time."""
@@ -80,7 +88,15 @@ def write(rows: Ga4Rows, clock: Clock, out_dir: Path, ga4_format: str) -> dict[s
     redelivery.mkdir(parents=True, exist_ok=True)
     bounds = np.searchsorted(rows.day, np.arange(clock.days + 1), side="left")
     sizes: dict[str, int] = {}
-    pending: deque[tuple[Path, Future[int]]] = deque()
+    pending: deque[tuple[Path, int, Future[int]]] = deque()
+
+    def finish() -> None:
+        path, n_rows, future = pending.popleft()
+        relative = str(path.relative_to(out_dir))
+        sizes[relative] = future.result()
+        if on_file is not None:
+            on_file(relative, n_rows, sizes[relative])
+
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for d in range(clock.days):
             lo, hi = int(bounds[d]), int(bounds[d + 1])
@@ -89,19 +105,31 @@ def write(rows: Ga4Rows, clock: Clock, out_dir: Path, ga4_format: str) -> dict[s
                 name = f"events_{clock.day_label(d)}.{'json.gz' if fmt == 'json' else 'parquet'}"
                 if d == clock.days - 1:
                     pending.append(
-                        (redelivery / name, pool.submit(_copy, day_rows, redelivery / name, fmt))
+                        (
+                            redelivery / name,
+                            day_rows.num_rows,
+                            pool.submit(_copy, day_rows, redelivery / name, fmt),
+                        )
                     )
                     first = day_rows.filter(pa.array(~rows.late[lo:hi]))
-                    pending.append((target / name, pool.submit(_copy, first, target / name, fmt)))
+                    pending.append(
+                        (
+                            target / name,
+                            first.num_rows,
+                            pool.submit(_copy, first, target / name, fmt),
+                        )
+                    )
                 else:
                     pending.append(
-                        (target / name, pool.submit(_copy, day_rows, target / name, fmt))
+                        (
+                            target / name,
+                            day_rows.num_rows,
+                            pool.submit(_copy, day_rows, target / name, fmt),
+                        )
                     )
             del day_rows
             while len(pending) > 2 * WORKERS:
-                path, future = pending.popleft()
-                sizes[str(path.relative_to(out_dir))] = future.result()
+                finish()
         while pending:
-            path, future = pending.popleft()
-            sizes[str(path.relative_to(out_dir))] = future.result()
+            finish()
     return dict(sorted(sizes.items()))

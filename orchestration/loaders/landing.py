@@ -10,12 +10,13 @@ go to raw.quarantine. A rejected file does not stop the source's other files fro
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
-from orchestration import privacy
+from orchestration import privacy, progress
 from orchestration.config import project_var
 from orchestration.loaders import manifest
 from orchestration.loaders.csv_reader import stage_csv
@@ -226,10 +227,14 @@ def load_source(
     policy = policy or policy_for(source.table, list(all_raw_tables()))
     report = SourceReport(source.table, policy)
     for path in files_of(landing, source):
+        started = time.perf_counter()
         try:
-            report.files.append(load_file(con, landing, path, source, policy))
+            outcome = load_file(con, landing, path, source, policy)
         except LoadError as error:
-            report.files.append(FileOutcome(error.file, "failed", error=error))
+            outcome = FileOutcome(error.file, "failed", error=error)
+        outcome.seconds = time.perf_counter() - started
+        report.files.append(outcome)
+        progress.report(outcome.progress_line(source.table))
     for path in unclaimed_files(landing, source):
         report.files.append(check_unclaimed(con, landing, path, source))
     return report

@@ -18,6 +18,14 @@ class FileOutcome:
     drift: list[str] = field(default_factory=list)  # undeclared columns kept in _extra
     notes: list[str] = field(default_factory=list)  # worth a warning (drift, header only, skipped)
     error: LoadError | None = None  # why the file was rejected (status failed)
+    seconds: float = 0.0  # wall-clock time spent on the file
+
+    def progress_line(self, table: str) -> str:
+        """One concise console line: table, status, file, rows and seconds."""
+        rows = f"{self.rows:,} rows" if self.status in ("loaded", "replaced") else "-"
+        if self.quarantined:
+            rows += f" ({self.quarantined:,} quarantined)"
+        return f"raw.{table:<24} {self.status:<9} {self.file_path}  {rows}  {self.seconds:.2f}s"
 
     @property
     def message(self) -> str:
