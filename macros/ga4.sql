@@ -19,6 +19,8 @@
         ('currency', 'currency', 'string'),
         ('value', 'value', 'double'),
         ('transaction_id', 'param_transaction_id', 'string'),
+        (var('experiment_id_param', 'experiment_id'), 'experiment_id', 'string'),
+        (var('experiment_variant_param', 'experiment_variant'), 'experiment_variant', 'string'),
     ]) }}
 {%- endmacro %}
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
+from orchestration.experiments import sample_ratio_test, two_proportion_test
 from orchestration.generator import generate, planted_truths
 from orchestration.loaders import formats
 
@@ -704,6 +705,74 @@ def test_conversion_follows_the_planted_channel_effects(db) -> None:
     pooled = (sum(display) + sum(direct)) / (len(display) + len(direct))
     se = math.sqrt(pooled * (1 - pooled) * (1 / len(display) + 1 / len(direct)))
     assert len(display) > 50 and abs(p1 - p0) < 4 * se
+
+
+def test_planted_experiment_in_the_ga4_export(sample, db) -> None:
+    """truths.py item 5 in the raw export: the experiment params sit only on homepage page_views
+    (and the conversions), one variant per device; each select_promotion shares session and
+    timestamp with a homepage page_view of its device, at most one per device; the export agrees
+    with _truth/experiment_users; the planted lift (+0.03) lies in the 95% interval of the
+    two-proportion test and the split shows no sample-ratio mismatch."""
+    out, _ = sample
+    truth = planted_truths().experiment
+    db.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE exp AS
+        SELECT event_name, event_timestamp, user_pseudo_id,
+            list_filter(event_params, lambda p: p.key = 'ga_session_id')[1].value.int_value AS sid,
+            list_filter(event_params, lambda p: p.key = 'page_location')[1].value.string_value AS loc,
+            list_filter(event_params, lambda p: p.key = 'experiment_id')[1].value.string_value AS exp_id,
+            list_filter(event_params, lambda p: p.key = 'experiment_variant')[1].value.string_value
+                AS variant
+        FROM events
+        WHERE event_name IN ('page_view', '{truth.conversion_event}')
+        """
+    )
+    home = "regexp_matches(loc, '^https://[^/]+/([?#].*)?$')"
+    tagged = db.execute(
+        f"SELECT count(*), count(CASE WHEN event_name = 'page_view' AND NOT {home} THEN 1 END), "
+        f"count(DISTINCT exp_id) FROM exp WHERE exp_id IS NOT NULL"
+    ).fetchone()
+    assert tagged[0] > 0 and tagged[1] == 0 and tagged[2] == 1
+    untagged_home = db.execute(
+        f"SELECT count(*) FROM exp WHERE event_name = 'page_view' AND {home} AND exp_id IS NULL"
+    ).fetchone()[0]
+    assert untagged_home == 0
+    assert db.execute(
+        "SELECT count(*) FROM (SELECT user_pseudo_id FROM exp WHERE variant IS NOT NULL "
+        "GROUP BY 1 HAVING count(DISTINCT variant) > 1)"
+    ).fetchone() == (0,)
+    clicks = db.execute(
+        f"""
+        SELECT c.user_pseudo_id, count(DISTINCT c.event_timestamp),
+            bool_and(EXISTS (SELECT 1 FROM exp p WHERE p.event_name = 'page_view'
+                AND p.user_pseudo_id = c.user_pseudo_id AND p.sid = c.sid
+                AND p.event_timestamp = c.event_timestamp AND p.exp_id IS NOT NULL))
+        FROM exp c WHERE c.event_name = '{truth.conversion_event}' GROUP BY 1
+        """
+    ).fetchall()
+    assert clicks and all(n == 1 and on_home for _, n, on_home in clicks)
+    counts = db.execute(
+        f"""
+        SELECT e.variant, count(DISTINCT e.user_pseudo_id),
+            count(DISTINCT CASE WHEN c.user_pseudo_id IS NOT NULL THEN e.user_pseudo_id END)
+        FROM exp e
+        LEFT JOIN (SELECT DISTINCT user_pseudo_id FROM exp
+                   WHERE event_name = '{truth.conversion_event}') c USING (user_pseudo_id)
+        WHERE e.variant IS NOT NULL GROUP BY 1
+        """
+    ).fetchall()
+    planted = db.execute(
+        f"SELECT variant, count(*), count(CASE WHEN converted THEN 1 END) "
+        f"FROM '{out}/_truth/experiment_users.parquet' GROUP BY 1"
+    ).fetchall()
+    assert sorted(counts) == sorted(planted)
+    by_variant = {v: (n, x) for v, n, x in counts}
+    (n_c, x_c), (n_t, x_t) = by_variant[truth.control], by_variant[truth.treatment]
+    result = two_proportion_test(x_c, n_c, x_t, n_t)
+    assert result is not None and result.ci_low <= truth.lift <= result.ci_high
+    srm = sample_ratio_test([n_c, n_t], [1 - truth.treatment_share, truth.treatment_share])
+    assert srm is not None and srm.p_value > 0.001
 
 
 def test_summary_matches_the_files(sample) -> None:

@@ -22,6 +22,7 @@ from orchestration.generator import (
     crm,
     email_export,
     email_sends,
+    experiment,
     ga4_events,
     ga4_table,
     ga4_traffic,
@@ -90,10 +91,14 @@ def generate(
     seed: int,
     start: date | None = None,
     ga4_format: str = "json",
+    plant_experiment: bool = True,
 ) -> GenerationSummary:
     """Write a complete sample landing folder into ``out_dir`` and return what was written.
 
-    Reports progress (each phase, each GA4 day file, each CSV) through orchestration.progress."""
+    Reports progress (each phase, each GA4 day file, each CSV) through orchestration.progress.
+
+    ``plant_experiment=False`` leaves the planted A/B test out (truths.py item 5): every file but
+    the GA4 exports and ``_truth/experiment_users.parquet`` is the same either way."""
     began = time.perf_counter()
     step = Stopwatch()
     if customers < 1 or days < 1:
@@ -136,6 +141,10 @@ def generate(
         s, b, persons, devices, order_table, traffic, pa.array(pseudo, pa.string()), clock, truths
     )
     rows = ga4_table.rows(streams[9], ga4_world, skeleton)
+    # the planted A/B test: its own random stream, only adds params and select_promotion rows
+    assignment = None
+    if plant_experiment:
+        rows, assignment = experiment.plant(rows, seed, devices.n, truths.experiment)
     step(f"built {rows.num_rows:,} GA4 events; writing {days} daily files")
     summary = GenerationSummary(out_dir, customers, days, seed, start, ga4_format)
 
@@ -208,6 +217,12 @@ def generate(
             out_dir / "_truth", persons, devices, world, b, skeleton, order_table, pseudo, clock
         )
     )
+    if assignment is not None:
+        summary.files.update(
+            experiment.write_truth(
+                out_dir / "_truth", assignment, pseudo, devices.consent, truths.experiment
+            )
+        )
     step("_truth/: ground truth written")
     summary.bytes_written = sum(summary.files.values())
     summary.seconds = time.perf_counter() - began

@@ -31,6 +31,7 @@ EVENT_NAMES = (
     "begin_checkout",
     "add_payment_info",
     "purchase",
+    "select_promotion",  # only the planted experiment's conversions (orchestration.generator.experiment)
 )
 (
     FIRST_VISIT,
@@ -45,6 +46,7 @@ EVENT_NAMES = (
     BEGIN_CHECKOUT,
     ADD_PAYMENT_INFO,
     PURCHASE,
+    SELECT_PROMOTION,
 ) = range(len(EVENT_NAMES))
 ECOMMERCE = (VIEW_ITEM, ADD_TO_CART, BEGIN_CHECKOUT, ADD_PAYMENT_INFO, PURCHASE)
 FUNNEL_STEP = {VIEW_ITEM: 1, ADD_TO_CART: 2, BEGIN_CHECKOUT: 3, ADD_PAYMENT_INFO: 4, PURCHASE: 5}

@@ -12,6 +12,10 @@ from orchestration.generator import catalog
 from orchestration.generator import ga4_events as ev
 from orchestration.generator.ga4_lookups import Lookups, World
 from orchestration.generator.orders import DISCOUNT_CODES
+from orchestration.generator.truths import Experiment
+
+PROMOTION_ID = "homepage_banner"  # the banner of the planted experiment (select_promotion)
+PROMOTION_NAME = "Homepage banner"
 
 
 def take(values: pa.Array, index: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
@@ -38,6 +42,7 @@ def params(
     value: np.ndarray,
     purchase_rows: np.ndarray,
     o: np.ndarray,
+    variant: np.ndarray | None = None,
 ) -> pa.Array:
     n = len(k)
     b, t, orders = w.behaviour, w.traffic, w.orders
@@ -89,6 +94,8 @@ def params(
         ("payment_type", ecom_payment, "s", payment.take(pa.array(orders.payment[o]))),
         ("method", login_like, "s", "email"),
     ]
+    if variant is not None:  # appended last: the other params keep their values and positions
+        specs += experiment_params(w.truths.experiment, name, variant)
     counts = np.zeros(n, dtype=np.int64)
     for _, mask, _, _ in specs:
         counts += mask
@@ -141,6 +148,21 @@ def params(
     )
     entries = pa.StructArray.from_arrays([keys, value_struct], names=["key", "value"])
     return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), entries)
+
+
+def experiment_params(
+    experiment: Experiment, name: np.ndarray, variant: np.ndarray
+) -> list[tuple[str, np.ndarray, str, object]]:
+    """Param specs of the planted experiment: its id and variant on every row of an exposed device
+    that carries it (variant >= 0), the promotion on its select_promotion conversions."""
+    labels = pa.array([experiment.control, experiment.treatment], pa.string())
+    click = name == ev.SELECT_PROMOTION
+    return [
+        ("experiment_id", variant >= 0, "s", experiment.experiment_id),
+        ("experiment_variant", variant >= 0, "s", labels.take(pa.array(np.maximum(variant, 0)))),
+        ("promotion_id", click, "s", PROMOTION_ID),
+        ("promotion_name", click, "s", PROMOTION_NAME),
+    ]
 
 
 def items(

@@ -32,6 +32,9 @@ class Ga4Rows:
     server_offset: np.ndarray
     day: np.ndarray  # local day index per row (0 = first day)
     late: np.ndarray  # row arrives late: missing from the last day's first export
+    # planted experiment variant per row (-1 none, 0 control, 1 treatment): the row carries the
+    # experiment params (orchestration.generator.experiment); None before it is planted
+    variant: np.ndarray | None = None
 
     @property
     def num_rows(self) -> int:
@@ -48,6 +51,7 @@ class Ga4Rows:
             self.position[part],
             self.day[part],
             self.server_offset[part],
+            None if self.variant is None else self.variant[part],
         )
 
 
@@ -91,6 +95,7 @@ def _table(
     position: np.ndarray,
     day: np.ndarray,
     server_offset: np.ndarray,
+    variant: np.ndarray | None = None,
 ) -> pa.Table:
     s, b, t = w.sessions, w.behaviour, w.traffic
     n = len(k)
@@ -180,6 +185,7 @@ def _table(
         value,
         purchase_rows,
         o,
+        variant,
     )
     items = ga4_nested.items(
         item_count,

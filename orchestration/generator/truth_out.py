@@ -12,6 +12,9 @@
   crosses_midnight, n_events.
 - ``orders``: order_name, person_id, created_at, currency, total, gross_value_usd,
   planted_value_usd, is_cancelled, is_first, financial_status, refunded_amount.
+- ``experiment_users`` (written by ``experiment.write_truth``): one row per device exposed to the
+  planted experiment - user_pseudo_id, experiment_id, variant, analytics_consent,
+  first_exposed_at, converted, converted_at.
 """
 
 from __future__ import annotations

@@ -34,6 +34,20 @@ Later tests and marts validate against these. How each one enters the data:
    channel, device and everything else). A purchasing session passes every step. Hence for a
    non-purchasing session ``P(reached step k) = prod_{j<=k} f_j`` and the expected number of
    sessions reaching add_to_cart is ``n_purchase + n_other * f1 * f2``, etc.
+5. **Experiment (A/B test).** One experiment, ``experiment_id`` (``homepage_banner_2024``), tests
+   a promotion banner on the homepage. Every device (``user_pseudo_id``) is assigned ``treatment``
+   with probability ``treatment_share`` (0.5, else ``control``: exactly 50/50 expected, so a
+   sample-ratio check must not flag it). A device is *exposed* when it views the homepage
+   (``page_view`` of ``/``): those page_view events carry the event params ``experiment_id`` and
+   ``experiment_variant``. Each exposed device converts with probability ``control_rate`` (0.10) or
+   ``treatment_rate`` (0.13): the absolute lift is exactly +0.03 (relative +30%). A conversion is
+   one ``select_promotion`` event (params ``promotion_id``, ``promotion_name`` and the experiment
+   params) at the timestamp of one of the device's homepage page_views, chosen uniformly (so never
+   before the first exposure). Revenue, orders, sessions, page views, engagement and funnels are
+   untouched: the variant has no effect on revenue (true difference 0). Everything of the
+   experiment is drawn from its own random stream ``np.random.default_rng([seed, rng_stream])``,
+   so every other generated value is the same as without it. ``_truth/experiment_users.parquet``
+   lists the exposed devices with their variant, first exposure and conversion.
 """
 
 from __future__ import annotations
@@ -129,6 +143,32 @@ class Funnel:
 
 
 @dataclass(frozen=True)
+class Experiment:
+    """The planted A/B test: variant per device, conversion = one select_promotion event."""
+
+    experiment_id: str = "homepage_banner_2024"
+    control: str = "control"
+    treatment: str = "treatment"
+    treatment_share: float = 0.5  # P(treatment) per device; the expected split is 50/50
+    exposure_page_path: str = "/"  # page_views of this page carry the experiment params
+    conversion_event: str = "select_promotion"
+    control_rate: float = 0.10  # P(conversion | exposed, control)
+    treatment_rate: float = 0.13  # P(conversion | exposed, treatment)
+    revenue_per_user_difference: float = 0.0  # no planted revenue effect
+    rng_stream: int = 7001  # np.random.default_rng([seed, rng_stream]): the experiment's stream
+
+    @property
+    def lift(self) -> float:
+        """Absolute lift of the conversion rate, treatment - control (+0.03)."""
+        return self.treatment_rate - self.control_rate
+
+    @property
+    def relative_lift(self) -> float:
+        """Relative lift, lift / control rate (+0.30)."""
+        return self.lift / self.control_rate
+
+
+@dataclass(frozen=True)
 class PlantedTruths:
     """Everything planted in the sample exports (see the module docstring for the semantics)."""
 
@@ -136,6 +176,7 @@ class PlantedTruths:
     gamma_gamma: GammaGamma = field(default_factory=GammaGamma)
     channels: ChannelEffects = field(default_factory=ChannelEffects)
     funnel: Funnel = field(default_factory=Funnel)
+    experiment: Experiment = field(default_factory=Experiment)
     reporting_currency: str = "USD"
     eur_usd: float = 1.08  # fixed rate: 1 EUR = 1.08 USD (EUR orders, GA4 *_in_usd)
     time_zone: str = "Europe/Berlin"  # GA4 property, shop and reporting time zone

@@ -246,6 +246,8 @@ final as (
             when {{ journey.url_query_param('page_location', '_kx', decode=false) }} is not null then 'klaviyo'
             when {{ journey.url_query_param('page_location', 'mc_eid', decode=false) }} is not null then 'mailchimp'
         end as subscriber_id_platform,
+        {{ journey.clean_string('experiment_id') }} as experiment_id,
+        {{ journey.clean_string('experiment_variant') }} as experiment_variant,
 
         device_category,
         device_operating_system,
