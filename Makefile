@@ -48,7 +48,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/journey conventions
-	$(BIN)/sqlfluff lint models --processes 2
+	mkdir -p $(CURDIR)/build
+	JOURNEY_WAREHOUSE=$(CURDIR)/build/sqlfluff.duckdb $(BIN)/sqlfluff lint models --processes 2
 
 # The whole nightly job (loaders + dbt build with every model and data test) on generated data.
 dbt-check: install
