@@ -1,8 +1,6 @@
 """The README's "Add a model" guide, followed word for word on a copy of the project: the new
 model builds, its tests run, it passes the conventions check and Dagster sees it as an asset."""
 
-from __future__ import annotations
-
 import os
 import re
 import shutil
