@@ -71,7 +71,8 @@ def compare_variants(
 ) -> list[dict[str, Any]]:
     """The mart rows of one experiment from its per-variant aggregates (dicts with experiment_id,
     variant, users, conversions, orders, net_revenue, net_revenue_squares, first_exposed_at,
-    last_exposed_at, excluded_users)."""
+    last_exposed_at, excluded_users). Every row has every column; differences are None on the
+    control row and when the experiment has no control variant."""
     experiment_id = rows[0]["experiment_id"]
     shares = expected_shares(split, experiment_id, [r["variant"] for r in rows])
     users = {r["variant"]: int(r["users"]) for r in rows}
@@ -85,7 +86,8 @@ def compare_variants(
         n, x = int(r["users"]), int(r["conversions"])
         revenue, squares = float(r["net_revenue"]), float(r["net_revenue_squares"])
         variance = sample_variance(n, revenue, squares)
-        row = {
+        row: dict[str, Any] = {
+            **dict.fromkeys(FLOAT_COLUMNS),  # every column, null unless computed below
             **{k: r[k] for k in ("experiment_id", "variant", "users", "conversions", "orders")},
             "is_control": r["variant"] == control,
             "conversion_rate": x / n,
