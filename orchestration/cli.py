@@ -101,6 +101,8 @@ def _forget(args: argparse.Namespace) -> int:
             warehouse,
             published,
             skip_unit_tests=args.skip_unit_tests,
+            # incremental models keep events outside their lookback: rebuild them without the person
+            full_refresh=True,
             trigger="journey forget",
             log_level=args.log_level,
         )
