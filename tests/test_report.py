@@ -19,8 +19,9 @@ import pytest
 from chromium import charts, chromium, open_page, resources_requested, screenshot_charts
 
 from orchestration.cli import main as journey
-from orchestration.config import PROJECT_DIR, project_var
+from orchestration.config import PROJECT_DIR, project_var, published_path
 from orchestration.definitions import build_definitions
+from orchestration.publish_asset import PUBLISH_KEY
 from orchestration.report import build_report
 
 SCREENSHOTS = PROJECT_DIR / "build" / "report_screenshots"
@@ -33,6 +34,7 @@ CHART_IDS = [
     "chart-retention",
     "chart-clv",
     "chart-rfm",
+    "chart-journey-map",
 ]
 
 
@@ -308,15 +310,27 @@ def test_kpi_trends_match_sessions_and_orders(built, rendered: dict) -> None:
     assert math.isclose(sum(revenue["y"]), float(net), rel_tol=1e-9)
 
 
-def test_journey_map_section_waits_for_its_mart(built, rendered: dict) -> None:
-    exists = built.query(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name = 'mart_journey_map'"
-    )[0][0]
-    if exists:
-        assert "chart-journey-map" in rendered["charts"]
-    else:
-        assert "mart_journey_map" in rendered["notes"]["section-journey-map"]
+def test_journey_map_grid_is_the_latest_period_of_the_mart(built, rendered: dict) -> None:
+    trace = _trace(rendered, "chart-journey-map")
+    cells = built.query(
+        """
+        select stage, min(stage_number), channel || ' · ' || touch_type, sum(customers_reached)
+        from marts.mart_journey_map
+        where period_start = (select max(period_start) from marts.mart_journey_map)
+        group by stage, channel, touch_type
+        """
+    )
+    assert cells
+    expected = {(r[0], r[2]): r[3] for r in cells}
+    plotted = {
+        (stage, touchpoint): value
+        for stage, row in zip(trace["y"], trace["z"], strict=True)
+        for touchpoint, value in zip(trace["x"], row, strict=True)
+        if value is not None
+    }
+    assert plotted == expected
+    stage_numbers = {r[0]: r[1] for r in cells}
+    assert trace["y"] == sorted(stage_numbers, key=stage_numbers.get)  # rows in journey order
 
 
 def test_header_shows_the_data_range_and_build_time(built, report: Path) -> None:
@@ -339,15 +353,16 @@ def test_report_needs_no_write_lock(built, tmp_path: Path) -> None:
     assert result.charts == CHART_IDS
 
 
-def test_nightly_job_built_the_report(built) -> None:
+def test_nightly_job_built_the_report_from_the_published_file(built) -> None:
     nightly = built.warehouse.parent / "report" / "index.html"
     html = nightly.read_text(encoding="utf-8")
+    assert f"<dd>{published_path(None, built.warehouse)}</dd>" in html
     for chart_id in CHART_IDS:
         assert f'id="{chart_id}"' in html
 
 
 def test_report_asset_runs_after_every_mart(tmp_path: Path) -> None:
-    """In the nightly job the report is downstream of every dbt model in schema marts."""
+    """In the nightly job the report is downstream of every mart and of the publish step."""
     defs = build_definitions(tmp_path / "landing", tmp_path / "wh.duckdb")
     graph = defs.resolve_job_def("nightly").asset_layer.asset_graph
     key = dg.AssetKey(["report", "journey_report"])
@@ -358,4 +373,4 @@ def test_report_asset_runs_after_every_mart(tmp_path: Path) -> None:
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["schema"] == "marts"
     }
-    assert marts and graph.get(key).parent_keys == marts
+    assert marts and graph.get(key).parent_keys == marts | {PUBLISH_KEY}

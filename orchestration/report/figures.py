@@ -315,13 +315,15 @@ def journey_map_figure(grid: JourneyGrid) -> go.Figure:
             y=grid.stages,
             colorscale="Greens",
             texttemplate="%{z:,.0f}",
-            hovertemplate=f"%{{y}} x %{{x}}: %{{z:,.0f}} {grid.measure}<extra></extra>",
-            colorbar={"title": {"text": grid.measure}},
+            hovertemplate=f"%{{y}} x %{{x}}: %{{z:,.0f}} {grid.measure.replace('_', ' ')}"
+            "<extra></extra>",
+            colorbar={"title": {"text": grid.measure.replace("_", " ")}},
             xgap=2,
             ygap=2,
         )
     )
-    title = f"{grid.measure}, period {grid.period}" if grid.period else grid.measure
+    measure = grid.measure.replace("_", " ")
+    title = f"{measure}, period {grid.period}" if grid.period else measure
     return _layout(
         figure,
         max(300, 100 + 50 * len(grid.stages)),
