@@ -22,7 +22,6 @@ from __future__ import annotations
 import gc
 import gzip
 import json
-import math
 import os
 import random
 import shutil
@@ -36,6 +35,7 @@ import duckdb
 import pytest
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner
+from warehouse_compare import compared_columns, same, sorted_rows
 
 from orchestration.dbt_assets import dbt_build_args, full_refresh_run_config, journey_dbt_assets
 from orchestration.definitions import build_definitions
@@ -177,12 +177,6 @@ def table_names(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> li
     ]
 
 
-def same(left: Any, right: Any) -> bool:
-    if isinstance(left, float) and isinstance(right, float):
-        return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-9)
-    return left == right
-
-
 def differences(a: Path, b: Path) -> Iterator[str]:
     """Every table of COMPARED_SCHEMAS (and COMPARED_STAGING) that differs between a and b."""
     con = duckdb.connect()
@@ -195,22 +189,9 @@ def differences(a: Path, b: Path) -> Iterator[str]:
             if table_names(con, "a", schema) != table_names(con, "b", schema):
                 yield f"{schema}: tables differ"
         for schema, table in tables:
-            columns = [
-                r[0]
-                for r in con.execute(
-                    "select column_name from information_schema.columns where table_catalog = 'a' "
-                    "and table_schema = ? and table_name = ? order by ordinal_position",
-                    [schema, table],
-                ).fetchall()
-            ]
-            select = ", ".join(f'"{c}"' for c in columns)
-            order = ", ".join(f"{i + 1}" for i in range(len(columns)))
-            left = con.execute(
-                f"select {select} from a.{schema}.{table} order by {order}"
-            ).fetchall()
-            right = con.execute(
-                f"select {select} from b.{schema}.{table} order by {order}"
-            ).fetchall()
+            columns = compared_columns(con, "a", schema, table)
+            left = sorted_rows(con, "a", schema, table, columns)
+            right = sorted_rows(con, "b", schema, table, columns)
             if len(left) != len(right):
                 yield f"{schema}.{table}: {len(left)} rows in A, {len(right)} in B"
                 continue

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from warehouse_compare import sorted_rows
 
 from orchestration import privacy
 from orchestration.cli import main as journey
@@ -74,6 +75,7 @@ def mart_rows(path: Path) -> dict[str, list[tuple]]:
     """Every mart's rows, sorted; doubles rounded to 9 decimals (summation order)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
+        (catalog,) = con.execute("select current_database()").fetchall()[0]
         tables = [
             t
             for (t,) in con.execute(
@@ -81,21 +83,9 @@ def mart_rows(path: Path) -> dict[str, list[tuple]]:
                 "and table_name <> 'pipeline_runs' order by 1"
             ).fetchall()
         ]
-        rows = {}
-        for table in tables:
-            columns = con.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = 'marts' and table_name = ? order by ordinal_position",
-                [table],
-            ).fetchall()
-            select = ", ".join(
-                f'round("{name}", 9)' if kind in ("DOUBLE", "FLOAT", "REAL") else f'"{name}"'
-                for name, kind in columns
-            )
-            rows[table] = con.execute(
-                f'select {select} from marts."{table}" order by all'
-            ).fetchall()
-        return rows
+        return {
+            table: sorted_rows(con, catalog, "marts", table, round_floats=9) for table in tables
+        }
     finally:
         con.close()
 
@@ -375,7 +365,9 @@ def test_rejected_file_publishes_nothing_and_says_which(night: Night):
     assert "spend/spend_empty.csv" in output and "NOT published" in output
     assert night.shas["after_load_failed"] == night.shas["v2"]
     failed = [r for r in runs(night.working) if r["status"] == "failed"]
-    assert failed[0]["reason"].startswith("raw__marketing_spend: file spend/spend_empty.csv")
+    reason = failed[0]["reason"]
+    assert reason.startswith("raw__marketing_spend: 1 file(s) rejected for raw.marketing_spend")
+    assert "file spend/spend_empty.csv: empty file" in reason
     assert failed[0]["files_failed"] == 1 and failed[0]["published"] is False
     assert failed[0]["tests_passed"] is None  # dbt never ran
 

@@ -1,0 +1,67 @@
+"""Row-for-row comparison of two warehouses' tables, for the tests that prove two ways of building
+(full vs incremental, interrupted vs uninterrupted) give the same data.
+
+Columns that describe the run rather than the data (when a model was fitted and how long it took)
+differ between any two runs by construction, so they are left out of every comparison.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import duckdb
+
+RUN_METADATA_COLUMNS = frozenset(
+    {
+        "fitted_at",  # CLV fits: wall clock of the fit
+        "fit_seconds",  # CLV fits: duration of the fit
+        "fit_date",  # mart_clv_model_fit: the run's date
+        "clv_model_fit_key",  # mart_clv_model_fit: surrogate key of (fit_date, model)
+    }
+)
+
+
+def compared_columns(
+    con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str
+) -> list[tuple[str, str]]:
+    """(name, type) of the table's columns in order, without RUN_METADATA_COLUMNS."""
+    return [
+        (name, kind)
+        for name, kind in con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_catalog = ? and table_schema = ? and table_name = ? "
+            "order by ordinal_position",
+            [catalog, schema, table],
+        ).fetchall()
+        if name not in RUN_METADATA_COLUMNS
+    ]
+
+
+def sorted_rows(
+    con: duckdb.DuckDBPyConnection,
+    catalog: str,
+    schema: str,
+    table: str,
+    columns: list[tuple[str, str]] | None = None,
+    round_floats: int | None = None,
+) -> list[tuple]:
+    """The table's compared columns (or the given ones), sorted by all of them; floats rounded to
+    round_floats decimals when given (summation order may differ in the last bits)."""
+    columns = columns if columns is not None else compared_columns(con, catalog, schema, table)
+    select = ", ".join(
+        f'round("{name}", {round_floats})'
+        if round_floats is not None and kind in ("DOUBLE", "FLOAT", "REAL")
+        else f'"{name}"'
+        for name, kind in columns
+    )
+    return con.execute(
+        f'select {select} from "{catalog}"."{schema}"."{table}" order by all'
+    ).fetchall()
+
+
+def same(left: Any, right: Any) -> bool:
+    """Equal, floats within 1e-9 (relative or absolute)."""
+    if isinstance(left, float) and isinstance(right, float):
+        return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-9)
+    return left == right
