@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 DBT_STEP = "journey_dbt_assets"
-STEP_NAMES = {DBT_STEP: "dbt", "published__warehouse": "publish", "journey_report": "report"}
+STEP_NAMES = {DBT_STEP: "dbt", "published__warehouse": "publish", "report__journey_report": "report"}
 LAYERS = ("staging", "intermediate", "marts", "python fits", "seeds", "tests", "unit tests")
 
 
@@ -69,7 +69,7 @@ def dbt_layers(run_results: Mapping[str, Any], python: set[str]) -> dict[str, di
     intervals = {}
     for result in run_results.get("results", []):
         span = _node_interval(result)
-        if span is not None:
+        if span is not None and not result["unique_id"].startswith("exposure."):
             intervals[result["unique_id"]] = span
     shares = wall_shares(intervals)
     layers: dict[str, dict[str, float]] = defaultdict(
