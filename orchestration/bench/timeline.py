@@ -17,7 +17,11 @@ from pathlib import Path
 from typing import Any
 
 DBT_STEP = "journey_dbt_assets"
-STEP_NAMES = {DBT_STEP: "dbt", "published__warehouse": "publish", "report__journey_report": "report"}
+STEP_NAMES = {
+    DBT_STEP: "dbt",
+    "published__warehouse": "publish",
+    "report__journey_report": "report",
+}
 LAYERS = ("staging", "intermediate", "marts", "python fits", "seeds", "tests", "unit tests")
 
 
