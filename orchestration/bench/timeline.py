@@ -11,7 +11,7 @@ time; the rest of the step (dbt start-up, parsing, source freshness, gaps) is re
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -121,10 +121,3 @@ def run_stages(
     }
     return {**dict(sorted(loads.items())), **stages, **rest}
 
-
-def merge_seconds(parts: Iterable[Mapping[str, float]]) -> dict[str, float]:
-    merged: dict[str, float] = {}
-    for part in parts:
-        for key, value in part.items():
-            merged[key] = merged.get(key, 0.0) + value
-    return merged
