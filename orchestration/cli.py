@@ -198,7 +198,7 @@ def _bench_attribution(args: argparse.Namespace) -> int:
 
 def _bench_run(args: argparse.Namespace) -> int:
     from orchestration.bench.pipeline import BenchOptions, run_bench
-    from orchestration.bench.report import format_table, write_json
+    from orchestration.bench.report import format_table
     from orchestration.bench.scale import parse_count, scale_for
 
     try:
@@ -215,6 +215,7 @@ def _bench_run(args: argparse.Namespace) -> int:
         markov_paths=args.markov_paths,
         peers=not args.no_peers,
         keep=args.keep,
+        json_path=Path(args.json) if args.json else None,
     )
     print(
         f"bench: {scale.events:,} events target = {scale.customers:,} customers x {scale.days} "
@@ -222,8 +223,6 @@ def _bench_run(args: argparse.Namespace) -> int:
         flush=True,
     )
     report = run_bench(options)
-    if args.json:
-        write_json(report, Path(args.json))
     print(format_table(report))
     if args.json:
         print(f"JSON: {Path(args.json).resolve()}")

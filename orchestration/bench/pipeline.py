@@ -37,6 +37,7 @@ class BenchOptions:
     markov_paths: int = 1_000_000
     peers: bool = True
     keep: bool = False
+    json_path: Path | None = None  # written after every phase, so a long run leaves partial numbers
 
 
 def run_phase(phase: str, workdir: Path, **options: Any) -> dict[str, Any]:
@@ -95,7 +96,12 @@ def _load_average() -> list[float]:
 
 
 def run_bench(options: BenchOptions) -> dict[str, Any]:
-    from orchestration.bench.report import derive
+    from orchestration.bench.report import derive, write_json
+
+    def measured(phase: str, result: dict[str, Any]) -> None:
+        report[phase] = result
+        if options.json_path is not None:
+            write_json(report | {"finished": False}, options.json_path)
 
     work = options.workdir.resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -124,17 +130,20 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
         "machine": {"cpus": os.cpu_count(), "load_average_start": _load_average()},
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    report["generate"] = run_phase(
+    measured(
         "generate",
-        work,
-        out=generated,
-        customers=scale.customers,
-        days=scale.days,
-        seed=options.seed,
-        format=options.ga4_format,
+        run_phase(
+            "generate",
+            work,
+            out=generated,
+            customers=scale.customers,
+            days=scale.days,
+            seed=options.seed,
+            format=options.ga4_format,
+        ),
     )
     new_day = split_landing(generated, landing)
-    report["floor"] = run_phase("floor", work, landing=landing, database=work / "floor.duckdb")
+    measured("floor", run_phase("floor", work, landing=landing, database=work / "floor.duckdb"))
     (work / "floor.duckdb").unlink(missing_ok=True)
     run = {
         "landing": landing,
@@ -142,15 +151,19 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
         "published": published,
         "unit_tests": options.unit_tests,
     }
-    report["full"] = run_phase("run", work, **run)
+    measured("full", run_phase("run", work, **run))
     for path in new_day:
         os.link(path, landing / "ga4" / path.name)
-    report["incremental"] = run_phase("run", work, **run)
+    measured("incremental", run_phase("run", work, **run))
     if options.peers:
-        report["peers"] = run_phase("peers", work, warehouse=warehouse, paths=options.markov_paths)
+        peers = run_phase("peers", work, warehouse=warehouse, paths=options.markov_paths)
+        measured("peers", peers)
     report["machine"]["load_average_end"] = _load_average()
     report["machine"]["children_maxrss_bytes"] = children_maxrss_bytes()
     report["derived"] = derive(report)
+    report["finished"] = True
+    if options.json_path is not None:
+        write_json(report, options.json_path)
     if not options.keep:
         for folder in (generated, landing, warehouse.parent):
             shutil.rmtree(folder, ignore_errors=True)

@@ -120,4 +120,3 @@ def run_stages(
         step_stage(k): v for k, v in steps.items() if k != DBT_STEP and not k.startswith("raw__")
     }
     return {**dict(sorted(loads.items())), **stages, **rest}
-
