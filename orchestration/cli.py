@@ -196,6 +196,39 @@ def _bench_attribution(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_run(args: argparse.Namespace) -> int:
+    from orchestration.bench.pipeline import BenchOptions, run_bench
+    from orchestration.bench.report import format_table
+    from orchestration.bench.scale import parse_count, scale_for
+
+    try:
+        scale = scale_for(parse_count(args.events), args.history_days, args.customers)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    options = BenchOptions(
+        scale=scale,
+        workdir=Path(args.workdir),
+        ga4_format=args.format,
+        seed=args.seed,
+        unit_tests=args.unit_tests,
+        markov_paths=args.markov_paths,
+        peers=not args.no_peers,
+        keep=args.keep,
+        json_path=Path(args.json) if args.json else None,
+    )
+    print(
+        f"bench: {scale.events:,} events target = {scale.customers:,} customers x {scale.days} "
+        f"days in {options.workdir.resolve()}",
+        flush=True,
+    )
+    report = run_bench(options)
+    print(format_table(report))
+    if args.json:
+        print(f"JSON: {Path(args.json).resolve()}")
+    return 0 if report["derived"]["succeeded"] else 1
+
+
 def _print_clv(report: ClvReport) -> None:
     b, g = report.bgnbd, report.gamma_gamma
     unit = report.time_unit
@@ -339,6 +372,26 @@ def build_parser() -> argparse.ArgumentParser:
     bench_attribution.add_argument("--channels", type=int, default=8)
     bench_attribution.add_argument("--seed", type=int, default=1)
     bench_attribution.set_defaults(handler=_bench_attribution)
+    bench_run = bench_kinds.add_parser(
+        "run",
+        help="generate a scale, time the floor, a full build and a nightly run; table + JSON",
+    )
+    bench_run.add_argument("--events", default="1M", help="GA4 events: 1M, 10M, 100M, 250K, ...")
+    bench_run.add_argument(
+        "--customers", type=int, default=None, help="override the customers derived from --events"
+    )
+    bench_run.add_argument("--history-days", type=int, default=90)
+    bench_run.add_argument("--format", choices=("json", "parquet"), default="json")
+    bench_run.add_argument("--seed", type=int, default=42)
+    bench_run.add_argument("--workdir", default="bench_work", help="scratch folder (emptied)")
+    bench_run.add_argument("--json", default=None, help="also write the report here as JSON")
+    bench_run.add_argument(
+        "--unit-tests", action="store_true", help="run dbt unit tests too (default: skipped)"
+    )
+    bench_run.add_argument("--markov-paths", type=int, default=1_000_000)
+    bench_run.add_argument("--no-peers", action="store_true", help="skip lifetimes and Markov")
+    bench_run.add_argument("--keep", action="store_true", help="keep the generated data")
+    bench_run.set_defaults(handler=_bench_run)
 
     conventions = commands.add_parser(
         "conventions", help="check model naming, docs, tests and mart contracts (CI)"

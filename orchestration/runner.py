@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ class RunOutcome:
     record: dict[str, Any]
     errors: list[str]
     publish_metadata: dict[str, Any]  # what the Dagster UI shows on published/warehouse
+    run_id: str = ""
+    step_seconds: dict[str, float] = field(default_factory=dict)  # wall time of each Dagster step
 
     @property
     def published(self) -> bool:
@@ -73,6 +75,7 @@ def run_nightly(
                 },
             },
         )
+        steps = step_seconds(instance, result.run_id)
     publish_metadata: dict[str, Any] = {}
     for event in result.get_asset_materialization_events():
         materialization = event.materialization
@@ -90,7 +93,31 @@ def run_nightly(
         read_record(warehouse, result.run_id),
         errors,
         publish_metadata,
+        result.run_id,
+        steps,
     )
+
+
+def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    """Wall seconds from each step's start to its success or failure, in start order."""
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            started[event.step_key] = entry.timestamp
+        elif (
+            event.event_type
+            in (
+                dg.DagsterEventType.STEP_SUCCESS,
+                dg.DagsterEventType.STEP_FAILURE,
+            )
+            and event.step_key in started
+        ):
+            seconds[event.step_key] = entry.timestamp - started[event.step_key]
+    return seconds
 
 
 def report(outcome: RunOutcome, warehouse: Path, published: Path) -> None:

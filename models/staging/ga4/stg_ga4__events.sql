@@ -123,11 +123,17 @@ deduplicated as (
 
 params_extracted as (
 
-    -- Every param of journey.ga4_event_param_spec() picked from the list in this one projection.
+    -- Every param of journey.ga4_event_param_spec() picked from the list in this one projection,
+    -- by its position in the list's keys (listed once per event).
     select
         *,
-        {{ journey.ga4_event_param_structs('event_params') }}
-    from deduplicated
+        {{ journey.ga4_event_param_structs('event_params', '_event_param_keys') }}
+    from (
+        select
+            *,
+            {{ journey.ga4_param_keys('event_params') }} as _event_param_keys
+        from deduplicated
+    ) as with_param_keys
 
 ),
 
