@@ -1,9 +1,12 @@
 {{ config(
-    materialized='incremental',
+    materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='reprocess_window',
     unique_key='session_key',
     reprocess_date_column='last_event_date',
 ) }}
+{#- Spark (README "Scaling out"): a session's rows span dates, so no date partition can replace it
+    whole; on Parquet tables (no DELETE) this model is rebuilt in full (a table). Delta or Iceberg on
+    a real cluster could keep reprocess_window as a MERGE. -#}
 
 {#- One row per GA4 session (user_pseudo_id, ga_session_id), SPEC section 4: one GROUP BY over
     int_ga4__session_events (which carries the per-session positions), then the session source,
