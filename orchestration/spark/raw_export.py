@@ -46,7 +46,7 @@ def export_raw_parquet(warehouse: Path, out_dir: Path) -> dict[str, Path]:
             folder.mkdir(parents=True)
             target = str(folder / "data.parquet").replace("'", "''")
             con.execute(
-                f"copy (select {_select_list(con, table)} from raw.\"{table}\")"
+                f'copy (select {_select_list(con, table)} from raw."{table}")'
                 f" to '{target}' (format parquet)"
             )
             written[table] = folder

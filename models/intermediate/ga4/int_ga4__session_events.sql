@@ -80,7 +80,7 @@ reprocessed_session_ids as (
 
     select
         events.user_pseudo_id,
-        cast(floor(events.event_timestamp_micros / 1000000.0) as bigint) as ga_session_id
+        cast(floor(events.event_timestamp_micros / 1e6) as bigint) as ga_session_id
     from {{ ref('stg_ga4__events') }} as events
     inner join window_devices
         on events.user_pseudo_id = window_devices.user_pseudo_id
@@ -187,7 +187,7 @@ events_with_synthetic_session_id as (
                 partition by user_pseudo_id
                 order by event_timestamp_micros, event_key
                 rows between unbounded preceding and current row
-            ) / 1000000.0
+            ) / 1e6
         ) as bigint) as ga_session_id,
         ga_session_number,
         page_location,
@@ -269,7 +269,7 @@ positioned as (
 
     select
         *,
-        row_number() over session_order as event_index,
+        cast(row_number() over session_order as bigint) as event_index,
         count(case when is_page_view then 1 end) over session_order as page_views_so_far,
         count(case when is_page_view then 1 end) over whole_session as session_page_views,
         count(case when has_campaign_data then 1 end) over session_order as campaign_events_so_far,

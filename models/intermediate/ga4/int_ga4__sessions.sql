@@ -135,8 +135,8 @@ aggregated as (
         min(event_at) as session_started_at,
         max(event_at) as session_ended_at,
         max(event_date) as last_event_date,
-        (max(event_timestamp_micros) - min(event_timestamp_micros)) / 1000000.0 as duration_seconds,
-        coalesce(sum(engagement_time_msec), 0) / 1000.0 as engagement_seconds,
+        (max(event_timestamp_micros) - min(event_timestamp_micros)) / 1e6 as duration_seconds,
+        coalesce(sum(engagement_time_msec), 0) / 1e3 as engagement_seconds,
         max({{ journey.flag_int('session_engaged') }}) = 1 as has_session_engaged_flag,
         count(*) as events,
         count(case when is_page_view then 1 end) as page_views,
@@ -268,10 +268,10 @@ override_matches as (
         traffic_combinations.medium,
         traffic_combinations.campaign,
         channel_overrides.channel_group,
-        row_number() over (
+        cast(row_number() over (
             partition by traffic_combinations.source, traffic_combinations.medium, traffic_combinations.campaign
             order by channel_overrides.priority, channel_overrides.channel_group
-        ) as match_rank
+        ) as bigint) as match_rank
     from traffic_combinations
     inner join channel_overrides
         on {{ journey.channel_override_matches(
@@ -357,10 +357,10 @@ numbered_timeline as (
 
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             partition by user_pseudo_id
             order by session_started_at, ga_session_id, session_key
-        ) as user_session_index
+        ) as bigint) as user_session_index
     from session_timeline
 
 ),

@@ -101,10 +101,10 @@ kept_rows as (
     from (
         select
             *,
-            row_number() over (
+            cast(row_number() over (
                 partition by event_key
                 order by is_intraday, _source_file, _source_row
-            ) as duplicate_rank
+            ) as bigint) as duplicate_rank
         from candidate_rows
     ) as ranked
     where duplicate_rank = 1
