@@ -37,14 +37,22 @@ def register_session_helper() -> None:
     from dbt.adapters.spark.impl import SparkAdapter
 
     helpers = SparkAdapter.python_submission_helpers.fget  # type: ignore[attr-defined]
+    default = SparkAdapter.default_python_submission_method.fget  # type: ignore[attr-defined]
     if getattr(helpers, "_journey_session", False):
         return
 
     def python_submission_helpers(self: SparkAdapter) -> dict[str, Any]:
         return {**helpers(self), SUBMISSION_METHOD: SessionPythonJobHelper}
 
+    def default_python_submission_method(self: SparkAdapter) -> str:
+        # method: session has no cluster to submit to: run in-process unless a model says otherwise
+        if str(self.config.credentials.method) == "session":
+            return SUBMISSION_METHOD
+        return default(self)
+
     python_submission_helpers._journey_session = True  # type: ignore[attr-defined]
     SparkAdapter.python_submission_helpers = property(python_submission_helpers)  # type: ignore[method-assign]
+    SparkAdapter.default_python_submission_method = property(default_python_submission_method)  # type: ignore[method-assign]
 
 
 def dbt_spark(args: Sequence[str]) -> bool:
