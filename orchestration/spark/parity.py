@@ -36,8 +36,7 @@ def arrow_rows(table: pa.Table, columns: Sequence[str]) -> list[tuple]:
 def duckdb_mart(warehouse: str, table: str) -> pa.Table:
     con = duckdb.connect(warehouse, read_only=True)
     try:
-        result = con.execute(f'select * from marts."{table}"').arrow()
-        return result.read_all() if hasattr(result, "read_all") else result
+        return con.sql(f'select * from marts."{table}"').to_arrow_table()
     finally:
         con.close()
 
