@@ -17,7 +17,7 @@ export JOURNEY_LANDING_DIR := $(LANDING)
 export JOURNEY_WAREHOUSE := $(WAREHOUSE)
 export DAGSTER_HOME := $(CURDIR)/orchestration/dagster_home
 
-.PHONY: install browser demo test lint dbt-check pytest report ui docs clean
+.PHONY: install browser demo test lint dbt-check pytest spark-install spark-parity report ui docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 required"'
@@ -42,7 +42,7 @@ demo: install
 	$(BIN)/journey run --landing $(LANDING) --warehouse $(WAREHOUSE)
 	$(BIN)/journey summary --warehouse $(WAREHOUSE)
 
-test: install browser lint dbt-check pytest
+test: install browser lint dbt-check pytest spark-parity
 
 lint: install
 	$(BIN)/ruff check .
@@ -60,6 +60,19 @@ dbt-check: install
 
 pytest: install browser
 	$(BIN)/pytest
+
+# The same marts on Apache Spark (README "Scaling out"): the [spark] extra (dbt-spark, pyspark; Java 17
+# must be installed), then one generated sample built on DuckDB and on a local Spark session, every
+# mart compared (tests/test_spark_parity.py).
+SPARK_STAMP := $(VENV)/.spark-installed
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,spark]"
+	touch $(SPARK_STAMP)
+
+spark-install: $(SPARK_STAMP)
+
+spark-parity: spark-install
+	$(BIN)/pytest -m spark tests/test_spark_parity.py
 
 # The dbt docs site (models, columns, lineage, exposures) of the demo warehouse: target/index.html.
 docs: install

@@ -11,6 +11,7 @@
     median({{ expression }})
 {%- endmacro %}
 
+{#- Spark: percentile() is exact and interpolates like DuckDB's median (percentile_approx is not). -#}
 {% macro spark__median(expression) -%}
-    percentile_approx({{ expression }}, 0.5)
+    percentile({{ expression }}, 0.5)
 {%- endmacro %}

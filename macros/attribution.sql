@@ -87,3 +87,7 @@
         or abs(g.total_credit - 1) > {{ credit_tolerance }}
         or abs(g.total_revenue_credit - e.revenue) > {{ revenue_tolerance }}
 {%- endtest %}
+
+{% macro spark__attribution_type_double() -%}
+    double
+{%- endmacro %}

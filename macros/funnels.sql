@@ -239,3 +239,7 @@
 {% macro duckdb__funnel_type_double() -%}
     double
 {%- endmacro %}
+
+{% macro spark__funnel_type_double() -%}
+    double
+{%- endmacro %}

@@ -78,7 +78,7 @@
         coalesce(
             {{ value }}.int_value,
             {{ journey.safe_cast(value ~ ".string_value", "bigint") }},
-            cast(coalesce({{ value }}.double_value, {{ value }}.float_value) as bigint)
+            {{ journey.double_to_bigint('coalesce(' ~ value ~ '.double_value, ' ~ value ~ '.float_value)') }}
         )
     {%- elif kind == 'double' -%}
         coalesce(
@@ -93,7 +93,7 @@
             when coalesce(
                 trim({{ value }}.string_value),
                 cast({{ value }}.int_value as {{ dbt.type_string() }}),
-                cast(cast(coalesce({{ value }}.double_value, {{ value }}.float_value) as bigint) as {{ dbt.type_string() }})
+                cast({{ journey.double_to_bigint('coalesce(' ~ value ~ '.double_value, ' ~ value ~ '.float_value)') }} as {{ dbt.type_string() }})
             ) = '1' then true
             else false
         end
@@ -124,6 +124,20 @@
         list_transform(
             {{ params_column }},
             lambda p: concat_ws(':', p.key, 's' || p.value.string_value, 'i' || p.value.int_value, 'f' || p.value.float_value, 'd' || p.value.double_value)
+        ),
+        '|'
+    )
+{%- endmacro %}
+
+{% macro spark__ga4_param_value(params_column, key) -%}
+    element_at(filter({{ params_column }}, p -> p.key = '{{ key }}'), 1).value
+{%- endmacro %}
+
+{% macro spark__ga4_serialize_params(params_column) -%}
+    array_join(
+        transform(
+            {{ params_column }},
+            p -> concat_ws(':', p.key, 's' || p.value.string_value, 'i' || p.value.int_value, 'f' || p.value.float_value, 'd' || p.value.double_value)
         ),
         '|'
     )

@@ -19,3 +19,15 @@
     from {{ relation }}
     where {{ list_column }} is not null
 {%- endmacro %}
+
+{#- Spark: posexplode (0-based position) in a lateral view; null or empty lists give no rows. -#}
+{% macro spark__explode_with_index(relation, list_column, keep_columns, element_alias, index_alias) -%}
+    select
+        {%- for column in keep_columns %}
+        {{ column }},
+        {%- endfor %}
+        _exploded.{{ element_alias }},
+        _exploded._position + 1 as {{ index_alias }}
+    from {{ relation }}
+    lateral view posexplode({{ list_column }}) _exploded as _position, {{ element_alias }}
+{%- endmacro %}

@@ -26,3 +26,30 @@
 {% macro duckdb__safe_cast(field, type) -%}
     try_cast({{ field }} as {{ type }})
 {%- endmacro %}
+
+{#- Spark: try_cast, and for integer types the value goes through a double rounded half away from
+    zero, as DuckDB's string -> integer cast does ('7.6' -> 8; a plain Spark cast truncates to 7). -#}
+{% macro spark__safe_cast(field, type) -%}
+    {%- if type | lower in ['bigint', 'int', 'integer', 'smallint', 'tinyint'] -%}
+        case
+            when trim({{ field }}) rlike '^[+-]?[0-9]+$' then try_cast(trim({{ field }}) as {{ type }})
+            else try_cast(round(try_cast(trim({{ field }}) as double)) as {{ type }})
+        end
+    {%- else -%}
+        try_cast(trim({{ field }}) as {{ type }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A double cast to bigint: DuckDB rounds half to even (7.6 -> 8, 2.5 -> 2); Spark truncates, so its
+    version rounds first (bround = half to even). -#}
+{% macro double_to_bigint(expression) -%}
+    {{ return(adapter.dispatch('double_to_bigint', 'journey')(expression)) }}
+{%- endmacro %}
+
+{% macro default__double_to_bigint(expression) -%}
+    cast({{ expression }} as bigint)
+{%- endmacro %}
+
+{% macro spark__double_to_bigint(expression) -%}
+    cast(bround({{ expression }}, 0) as bigint)
+{%- endmacro %}

@@ -50,3 +50,7 @@
     {%- set one_time = var('one_time_conversion_kinds', ['first_order', 'crm_lead', 'crm_customer']) -%}
     {{- return(kinds | reject('in', one_time) | list | length == 0) -}}
 {%- endmacro %}
+
+{% macro spark__ordered_string_agg(expression, separator, order_by) -%}
+    string_agg({{ expression }}, {{ separator }}) within group (order by {{ order_by }})
+{%- endmacro %}

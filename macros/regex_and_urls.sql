@@ -46,3 +46,8 @@
 {% macro file_basename(path) -%}
     {{ journey.regexp_extract_group(path, '([^/]+)$', 1) }}
 {%- endmacro %}
+
+{#- Spark's url_decode (java.net.URLDecoder) already decodes '+' to a space. -#}
+{% macro spark__url_decode(string) -%}
+    coalesce(try_url_decode({{ string }}), {{ string }})
+{%- endmacro %}

@@ -31,3 +31,12 @@
 {% macro duckdb__utc_to_local(column, tz) -%}
     timezone('{{ tz }}', timezone('UTC', cast({{ column }} as timestamp)))
 {%- endmacro %}
+
+{#- Spark (spark.sql.session.timeZone=UTC, profiles.yml): timestamps are UTC instants shown in UTC. -#}
+{% macro spark__epoch_micros_to_timestamp(column) -%}
+    timestamp_micros(cast({{ column }} as bigint))
+{%- endmacro %}
+
+{% macro spark__utc_to_local(column, tz) -%}
+    from_utc_timestamp(cast({{ column }} as timestamp), '{{ tz }}')
+{%- endmacro %}

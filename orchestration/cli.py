@@ -139,6 +139,35 @@ def _summary(args: argparse.Namespace) -> int:
     return print_summary(warehouse, published_path(args.published, warehouse))
 
 
+def _spark_raw(args: argparse.Namespace) -> int:
+    import os
+
+    from orchestration.spark.raw_export import export_raw_to_spark
+    from orchestration.spark.session import SPARK_DIR_ENV, spark_dir
+
+    if args.spark_dir:
+        os.environ[SPARK_DIR_ENV] = str(Path(args.spark_dir).resolve())
+    counts = export_raw_to_spark(warehouse_path(args.warehouse), spark_dir())
+    for table, rows in counts.items():
+        print(f"raw.{table:<28} {rows:>10,} rows (Spark)")
+    print(f"Spark raw layer under {spark_dir()}; next: dbt build --target spark")
+    return 0
+
+
+def _spark_dbt(args: argparse.Namespace) -> int:
+    import os
+
+    from orchestration.spark.python_models import dbt_spark
+    from orchestration.spark.session import PROJECT_DIR, SPARK_DIR_ENV, spark_dir
+
+    os.environ.setdefault(SPARK_DIR_ENV, str(spark_dir()))
+    dbt_args = [a for a in args.dbt_args if a != "--"] or ["build"]
+    if "--target" not in dbt_args:
+        dbt_args += ["--target", "spark"]
+    os.chdir(PROJECT_DIR)
+    return 0 if dbt_spark(dbt_args) else 1
+
+
 def _report(args: argparse.Namespace) -> int:
     from orchestration.report import build_report
 
@@ -415,6 +444,23 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--warehouse", default=None)
     summary.add_argument("--published", default=None)
     summary.set_defaults(handler=_summary)
+
+    spark_raw = commands.add_parser(
+        "spark-raw",
+        help="copy the DuckDB raw layer to Parquet and register it in Spark (dbt target spark)",
+    )
+    spark_raw.add_argument("--warehouse", default=None, help="DuckDB file the loaders wrote")
+    spark_raw.add_argument(
+        "--spark-dir", default=None, help="Spark metastore + tables (env JOURNEY_SPARK_DIR)"
+    )
+    spark_raw.set_defaults(handler=_spark_raw)
+    spark_dbt = commands.add_parser(
+        "spark-dbt",
+        help="run a dbt command on the spark target in this process (Python models run in the "
+        "local SparkSession), e.g. journey spark-dbt build --select staging",
+    )
+    spark_dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt arguments")
+    spark_dbt.set_defaults(handler=_spark_dbt)
 
     report = commands.add_parser(
         "report", help="write the static HTML journey report (charts from the marts)"

@@ -14,6 +14,7 @@ from orchestration.attribution.journeys import (
     converting_channel_sets,
     path_aggregates,
 )
+from orchestration.frames import model_output
 
 
 def _markov_set_credit(channel_set: list[str], shares: dict[str, float]) -> dict[str, float]:
@@ -44,14 +45,17 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
                 rows["channel_set"].append(SET_SEPARATOR.join(members))
                 rows["channel"].append(channel)
                 rows["credit"].append(float(per_channel.get(channel, 0.0)))
-    return pa.table(
-        rows,
-        schema=pa.schema(
-            [
-                ("model", pa.string()),
-                ("channel_set", pa.string()),
-                ("channel", pa.string()),
-                ("credit", pa.float64()),
-            ]
+    return model_output(
+        pa.table(
+            rows,
+            schema=pa.schema(
+                [
+                    ("model", pa.string()),
+                    ("channel_set", pa.string()),
+                    ("channel", pa.string()),
+                    ("credit", pa.float64()),
+                ]
+            ),
         ),
+        session,
     )

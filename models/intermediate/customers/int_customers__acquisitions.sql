@@ -34,10 +34,10 @@ touches_before_first_order as (
         first_orders.customer_key,
         touches.occurred_at,
         touches.channel,
-        row_number() over (
+        cast(row_number() over (
             partition by first_orders.customer_key
             order by touches.occurred_at, touches.touchpoint_id
-        ) as touch_number
+        ) as bigint) as touch_number
     from first_orders
     inner join touches
         on touches.customer_key = first_orders.customer_key

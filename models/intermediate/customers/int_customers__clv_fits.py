@@ -21,6 +21,7 @@ from orchestration.clv import (
     fit_bgnbd,
     fit_gamma_gamma,
 )
+from orchestration.frames import model_output, query_arrow, query_rows
 
 MODELS = ("bgnbd", "gamma_gamma")
 SCHEMA = pa.schema(
@@ -50,10 +51,8 @@ SCHEMA = pa.schema(
 )
 
 
-def _columns(relation, sql: str) -> dict[str, np.ndarray]:  # noqa: ANN001 - a DuckDB relation
-    table = relation.query("summaries", sql).arrow()
-    if hasattr(table, "read_all"):  # DuckDB 2 returns a record batch reader
-        table = table.read_all()
+def _columns(relation, sql: str) -> dict[str, np.ndarray]:  # noqa: ANN001 - a dbt relation
+    table = query_arrow(relation, "summaries", sql)
     return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
 
 
@@ -61,7 +60,7 @@ def _bgnbd_inputs(relation) -> dict[str, np.ndarray]:  # noqa: ANN001
     return _columns(
         relation,
         "select cast(x as double) as x, cast(t_x as double) as t_x, cast(age_t as double) as age_t, "
-        "cast(count(*) as double) as customers from summaries group by x, t_x, age_t",
+        "cast(count(*) as double) as customers from summaries group by x, t_x, age_t order by x, t_x, age_t",
     )
 
 
@@ -93,7 +92,7 @@ def _holdout_errors(relation, bgnbd, gamma_gamma, days: int) -> dict[str, dict]:
             "select cast(x as double) as x, cast(t_x as double) as t_x, "
             "cast(age_t as double) as age_t, cast(holdout_purchase_days as double) as actual, "
             "cast(count(*) as double) as customers from summaries "
-            "group by x, t_x, age_t, holdout_purchase_days",
+            "group by x, t_x, age_t, holdout_purchase_days order by x, t_x, age_t, actual",
         )
         predicted = expected_purchases(
             bgnbd.params, float(days), groups["x"], groups["t_x"], groups["age_t"]
@@ -111,7 +110,7 @@ def _holdout_errors(relation, bgnbd, gamma_gamma, days: int) -> dict[str, dict]:
             "select cast(x as double) as x, cast(coalesce(m, 0) as double) as m, "
             "cast(holdout_purchase_days as double) as purchases, "
             "cast(holdout_value as double) as value from summaries "
-            "where holdout_purchase_days > 0",
+            "where holdout_purchase_days > 0 order by customer_key",
         )
         if buyers["x"].size:
             value = expected_order_value(gamma_gamma.params, buyers["x"], buyers["m"])
@@ -129,16 +128,16 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
     dbt.config(materialized="table")
     summaries = dbt.ref("int_customers__clv_summaries")
     holdout = dbt.ref("int_customers__clv_holdout")
-    observation_end = summaries.query(
-        "summaries", "select max(observation_end_date) from summaries"
-    ).fetchall()[0][0]
+    observation_end = query_rows(
+        summaries, "summaries", "select max(observation_end_date) from summaries"
+    )[0][0]
 
     bgnbd, gamma_gamma = _fit(summaries)
     fitted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
-    holdout_info = holdout.query(
-        "summaries", "select max(holdout_days), max(calibration_end_date) from summaries"
-    ).fetchall()[0]
+    holdout_info = query_rows(
+        holdout, "summaries", "select max(holdout_days), max(calibration_end_date) from summaries"
+    )[0]
     holdout_days, calibration_end = holdout_info if holdout_info[0] is not None else (None, None)
     errors: dict[str, dict] = {}
     if holdout_days:
@@ -168,4 +167,4 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
             if isinstance(value, np.generic):
                 value = value.item()
             rows[field.name].append(value)
-    return pa.table(rows, schema=SCHEMA)
+    return model_output(pa.table(rows, schema=SCHEMA), session)

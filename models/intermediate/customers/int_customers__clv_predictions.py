@@ -21,6 +21,7 @@ from orchestration.clv import (
     expected_purchases,
     probability_alive,
 )
+from orchestration.frames import model_output, query_arrow
 
 SCHEMA = pa.schema(
     [
@@ -32,11 +33,6 @@ SCHEMA = pa.schema(
         ("predicted_clv", pa.float64()),
     ]
 )
-
-
-def _table(relation, name: str, sql: str) -> pa.Table:  # noqa: ANN001 - a DuckDB relation
-    table = relation.query(name, sql).arrow()
-    return table.read_all() if hasattr(table, "read_all") else table
 
 
 def _params(fits: pa.Table) -> tuple[BgNbdParams | None, GammaGammaParams | None]:
@@ -54,8 +50,8 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
     dbt.config(materialized="table")
     horizon_months = int(dbt.config.get("clv_horizon_months"))
     discount = float(dbt.config.get("clv_monthly_discount_rate"))
-    fits = _table(dbt.ref("int_customers__clv_fits"), "fits", "select * from fits")
-    customers = _table(
+    fits = query_arrow(dbt.ref("int_customers__clv_fits"), "fits", "select * from fits")
+    customers = query_arrow(
         dbt.ref("int_customers__clv_summaries"),
         "summaries",
         "select customer_key, cast(x as double) as x, cast(t_x as double) as t_x, "
@@ -92,14 +88,17 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
         values = np.asarray(values, dtype=np.float64)
         return pa.array(values, pa.float64(), mask=np.isnan(values))
 
-    return pa.table(
-        {
-            "customer_key": customers.column("customer_key"),
-            "probability_alive": column(alive),
-            "expected_purchases_90d": column(purchases_90),
-            "expected_purchases_365d": column(purchases_365),
-            "expected_order_value": column(order_value),
-            "predicted_clv": column(clv),
-        },
-        schema=SCHEMA,
+    return model_output(
+        pa.table(
+            {
+                "customer_key": customers.column("customer_key"),
+                "probability_alive": column(alive),
+                "expected_purchases_90d": column(purchases_90),
+                "expected_purchases_365d": column(purchases_365),
+                "expected_order_value": column(order_value),
+                "predicted_clv": column(clv),
+            },
+            schema=SCHEMA,
+        ),
+        session,
     )

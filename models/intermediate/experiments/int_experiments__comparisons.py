@@ -16,11 +16,7 @@ import json
 import pyarrow as pa
 
 from orchestration.experiments import FLOAT_COLUMNS, compare_variants
-
-
-def _table(relation, name: str, sql: str) -> pa.Table:  # noqa: ANN001 - a DuckDB relation
-    table = relation.query(name, sql).arrow()
-    return table.read_all() if hasattr(table, "read_all") else table
+from orchestration.frames import model_output, query_arrow
 
 
 def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
@@ -29,7 +25,7 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
     split = json.loads(dbt.config.get("experiment_expected_split") or "null")
     alpha = float(dbt.config.get("experiment_srm_alpha"))
     confidence = float(dbt.config.get("experiment_confidence_level"))
-    table = _table(
+    table = query_arrow(
         dbt.ref("int_experiments__variants"),
         "variants",
         "select * from variants order by experiment_id, variant",
@@ -60,6 +56,9 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model signature
             *((name, pa.float64()) for name in FLOAT_COLUMNS),
         ]
     )
-    return pa.Table.from_pylist(
-        [{name: row.get(name) for name in schema.names} for row in rows], schema=schema
+    return model_output(
+        pa.Table.from_pylist(
+            [{name: row.get(name) for name in schema.names} for row in rows], schema=schema
+        ),
+        session,
     )

@@ -20,10 +20,10 @@ first_in_session as (
 
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             partition by funnel_name, session_key
             order by event_timestamp_micros, event_index
-        ) as event_rank
+        ) as bigint) as event_rank
     from step_one_events
 
 ),

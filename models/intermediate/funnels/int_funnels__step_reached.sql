@@ -54,10 +54,10 @@ candidates_{{ k }} as (
         c.event_at as reached_at,
         c.event_timestamp_micros,
         p.event_timestamp_micros as previous_micros,
-        row_number() over (
+        cast(row_number() over (
             partition by p.funnel_name, p.entry_key
             order by c.event_timestamp_micros, c.session_key, c.event_index
-        ) as candidate_rank
+        ) as bigint) as candidate_rank
     from reached_{{ k - 1 }} as p
     inner join step_events as c
         on c.funnel_name = p.funnel_name

@@ -15,10 +15,10 @@ purchase_events as (
         event_at,
         ecommerce_purchase_revenue,
         currency,
-        row_number() over (
+        cast(row_number() over (
             partition by transaction_id
             order by event_timestamp_micros, event_key
-        ) as transaction_event_rank
+        ) as bigint) as transaction_event_rank
     from {{ ref('int_ga4__session_events') }}
     where event_name = 'purchase'
         and transaction_id is not null

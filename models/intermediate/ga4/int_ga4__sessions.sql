@@ -1,9 +1,12 @@
 {{ config(
-    materialized='incremental',
+    materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='reprocess_window',
     unique_key='session_key',
     reprocess_date_column='last_event_date',
 ) }}
+{#- Spark (README "Scaling out"): a session's rows span dates, so no date partition can replace it
+    whole; on Parquet tables (no DELETE) this model is rebuilt in full (a table). Delta or Iceberg on
+    a real cluster could keep reprocess_window as a MERGE. -#}
 
 {#- One row per GA4 session (user_pseudo_id, ga_session_id), SPEC section 4: one GROUP BY over
     int_ga4__session_events (which carries the per-session positions), then the session source,
@@ -132,8 +135,8 @@ aggregated as (
         min(event_at) as session_started_at,
         max(event_at) as session_ended_at,
         max(event_date) as last_event_date,
-        (max(event_timestamp_micros) - min(event_timestamp_micros)) / 1000000.0 as duration_seconds,
-        coalesce(sum(engagement_time_msec), 0) / 1000.0 as engagement_seconds,
+        (max(event_timestamp_micros) - min(event_timestamp_micros)) / 1e6 as duration_seconds,
+        coalesce(sum(engagement_time_msec), 0) / 1e3 as engagement_seconds,
         max({{ journey.flag_int('session_engaged') }}) = 1 as has_session_engaged_flag,
         count(*) as events,
         count(case when is_page_view then 1 end) as page_views,
@@ -265,10 +268,10 @@ override_matches as (
         traffic_combinations.medium,
         traffic_combinations.campaign,
         channel_overrides.channel_group,
-        row_number() over (
+        cast(row_number() over (
             partition by traffic_combinations.source, traffic_combinations.medium, traffic_combinations.campaign
             order by channel_overrides.priority, channel_overrides.channel_group
-        ) as match_rank
+        ) as bigint) as match_rank
     from traffic_combinations
     inner join channel_overrides
         on {{ journey.channel_override_matches(
@@ -354,10 +357,10 @@ numbered_timeline as (
 
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             partition by user_pseudo_id
             order by session_started_at, ga_session_id, session_key
-        ) as user_session_index
+        ) as bigint) as user_session_index
     from session_timeline
 
 ),

@@ -102,13 +102,13 @@ purchase_candidates as (
         purchases.transaction_id,
         purchases.first_seen_at,
         coalesce(order_references.order_id, purchases.transaction_id) as order_id,
-        row_number() over (
+        cast(row_number() over (
             partition by purchases.user_pseudo_id, purchases.transaction_id
             order by
                 case when order_references.order_id = purchases.transaction_id then 0 else 1 end,
                 order_references.source_rank,
                 order_references.order_id
-        ) as candidate_rank
+        ) as bigint) as candidate_rank
     from purchases
     left join order_references
         on order_references.match_key = {{ journey.identity_order_match_key('purchases.transaction_id') }}

@@ -59,9 +59,9 @@ nodes as (
         identifier_value,
         first_seen_at,
         {{ journey.identity_type_priority('identifier_type') }} as type_priority,
-        row_number() over (
+        cast(row_number() over (
             order by {{ journey.identity_type_priority('identifier_type') }}, identifier_value
-        ) as node_id
+        ) as bigint) as node_id
     from identifiers
 
 ),
@@ -101,10 +101,10 @@ labelled as (
         nodes.identifier_value,
         nodes.first_seen_at,
         labels.label,
-        row_number() over (
+        cast(row_number() over (
             partition by labels.label
             order by nodes.first_seen_at asc nulls last, nodes.type_priority, nodes.identifier_value
-        ) as anchor_rank
+        ) as bigint) as anchor_rank
     from nodes
     inner join labels_{{ iterations }} as labels
         on labels.node_id = nodes.node_id

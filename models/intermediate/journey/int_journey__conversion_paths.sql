@@ -106,9 +106,9 @@ final as (
         campaign,
         case
             when touchpoint_id is not null
-                then row_number() over (
+                then cast(row_number() over (
                     partition by conversion_id order by occurred_at, touchpoint_id
-                )
+                ) as bigint)
         end as touch_position,
         count(touchpoint_id) over (partition by conversion_id) as touch_count,
         case

@@ -67,9 +67,9 @@ final as (
         channel,
         touch_type,
         campaign,
-        row_number() over (
+        cast(row_number() over (
             partition by customer_key order by occurred_at, touchpoint_id
-        ) as touch_position,
+        ) as bigint) as touch_position,
         count(*) over (partition by customer_key) as touch_count,
         max(occurred_at) over (partition by customer_key) as journey_ended_at
     from journey_touches

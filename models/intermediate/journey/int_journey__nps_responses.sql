@@ -77,10 +77,10 @@ touches_before as (
         touches.channel,
         touches.touch_type,
         touches.occurred_at,
-        row_number() over (
+        cast(row_number() over (
             partition by responses_with_customer.nps_response_id
             order by touches.occurred_at desc, touches.touchpoint_id desc
-        ) as touch_recency
+        ) as bigint) as touch_recency
     from responses_with_customer
     inner join {{ ref('fct_touchpoints') }} as touches
         on responses_with_customer.customer_key = touches.customer_key

@@ -77,9 +77,9 @@ matches as (
         attributes.customer_key,
         rules.priority,
         rules.persona,
-        row_number() over (
+        cast(row_number() over (
             partition by attributes.customer_key order by rules.priority, rules.persona
-        ) as match_number
+        ) as bigint) as match_number
     from attributes
     inner join rules
         on {{ journey.persona_condition_matches('rules.crm_lifecycle_stage', 'attributes.crm_lifecycle_stage') }}

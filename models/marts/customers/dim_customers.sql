@@ -53,10 +53,10 @@ primary_emails as (
         select
             customer_key,
             identifier_value as email,
-            row_number() over (
+            cast(row_number() over (
                 partition by customer_key
                 order by first_seen_at asc nulls last, identifier_value
-            ) as email_rank
+            ) as bigint) as email_rank
         from identifiers
         where identifier_type = 'email'
     ) as ranked
@@ -73,10 +73,10 @@ primary_crm_contacts as (
             identifiers.customer_key,
             crm_contacts.contact_id,
             crm_contacts.lifecycle_stage,
-            row_number() over (
+            cast(row_number() over (
                 partition by identifiers.customer_key
                 order by crm_contacts.created_at asc nulls last, crm_contacts.contact_id
-            ) as contact_rank
+            ) as bigint) as contact_rank
         from identifiers
         inner join crm_contacts
             on identifiers.identifier_type = 'crm_contact'

@@ -170,7 +170,7 @@ ranked as (
         with_change.*,
         case
             when entrants_now >= {{ min_entrants }}
-                then row_number() over (
+                then cast(row_number() over (
                     order by
                         case when entrants_now >= {{ min_entrants }} then 0 else 1 end,
                         {%- for column in rank_columns[rank_by] %}
@@ -178,7 +178,7 @@ ranked as (
                         {{ column }} desc,
                         {%- endfor %}
                         friction_point
-                )
+                ) as bigint)
         end as friction_rank
     from with_change
 

@@ -185,10 +185,10 @@ kpi_candidates as (
         kpis.target,
         kpis.status,
         kpis.owner,
-        row_number() over (
+        cast(row_number() over (
             partition by cells.period_start, cells.persona, cells.stage, cells.channel, cells.touch_type
             order by case when kpis.touch_type is null then 1 else 0 end, kpis.kpi
-        ) as kpi_preference
+        ) as bigint) as kpi_preference
     from cells
     inner join {{ ref('mart_touchpoint_kpis') }} as kpis
         on cells.period_start = kpis.period_start

@@ -52,10 +52,10 @@ sequenced as (
     select
         *,
         case
-            when not is_cancelled and customer_key is not null then row_number() over (
+            when not is_cancelled and customer_key is not null then cast(row_number() over (
                 partition by customer_key, is_cancelled
                 order by ordered_at, order_key
-            )
+            ) as bigint)
         end as customer_order_number
     from orders_with_customer
 

@@ -1,8 +1,11 @@
 {{ config(
     materialized='incremental',
     unique_key=['fit_date', 'model'],
-    incremental_strategy='delete+insert',
+    incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'delete+insert'),
+    partition_by=(['fit_date'] if target.type == 'spark' else none),
 ) }}
+{#- Spark (README "Scaling out"): Parquet tables take no DELETE; a run replaces its fit_date partition
+    (both models are fitted every run, so that is the same rows as delete+insert on the key). -#}
 
 {#- CLV model fit report (SPEC 9), kept across runs: one row per fit date (the run's date in the
     reporting time zone) and model (bgnbd, gamma_gamma). Each run adds its rows; a second run on

@@ -48,9 +48,9 @@ first_touches as (
             customer_key,
             occurred_at,
             channel,
-            row_number() over (
+            cast(row_number() over (
                 partition by customer_key order by occurred_at, touchpoint_id
-            ) as touch_number
+            ) as bigint) as touch_number
         from touches
     ) as numbered
     where touch_number = 1
@@ -66,9 +66,9 @@ first_sessions as (
         select
             customer_key,
             device_category,
-            row_number() over (
+            cast(row_number() over (
                 partition by customer_key order by session_started_at, session_key
-            ) as session_number
+            ) as bigint) as session_number
         from {{ ref('fct_sessions') }}
     ) as numbered
     where session_number = 1

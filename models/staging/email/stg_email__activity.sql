@@ -73,10 +73,10 @@ deduplicated as (
     from (
         select
             *,
-            row_number() over (
+            cast(row_number() over (
                 partition by email_event_id
                 order by _source_file, _source_row
-            ) as duplicate_rank
+            ) as bigint) as duplicate_rank
         from keyed
     ) as ranked
     where duplicate_rank = 1

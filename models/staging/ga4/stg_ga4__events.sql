@@ -1,8 +1,11 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='reprocess_window',
+    incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'reprocess_window'),
+    partition_by=(['event_date'] if target.type == 'spark' else none),
     reprocess_date_column='event_date',
 ) }}
+{#- Spark (README "Scaling out"): Parquet tables take no DELETE, so the reprocessed event dates are
+    replaced as whole partitions (insert_overwrite by event_date). -#}
 
 {#- One row per GA4 event: intraday rows replaced by the daily export, exact duplicates removed, the
     event params and nested records flattened to columns.
@@ -98,10 +101,10 @@ kept_rows as (
     from (
         select
             *,
-            row_number() over (
+            cast(row_number() over (
                 partition by event_key
                 order by is_intraday, _source_file, _source_row
-            ) as duplicate_rank
+            ) as bigint) as duplicate_rank
         from candidate_rows
     ) as ranked
     where duplicate_rank = 1

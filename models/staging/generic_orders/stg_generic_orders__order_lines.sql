@@ -19,7 +19,7 @@ renamed as (
 
     select
         trim(order_id) as order_id,
-        row_number() over (partition by trim(order_id) order by _source_row) as line_number,
+        cast(row_number() over (partition by trim(order_id) order by _source_row) as bigint) as line_number,
         {{ journey.clean_string('customer_id') }} as customer_id,
         {{ journey.normalize_email('email') }} as email,
         ordered_at,

@@ -19,7 +19,7 @@ numbered as (
 
     select
         trim(name) as order_id,
-        row_number() over (partition by trim(name) order by _source_row) as line_number,
+        cast(row_number() over (partition by trim(name) order by _source_row) as bigint) as line_number,
         lineitem_name,
         lineitem_sku,
         lineitem_quantity,

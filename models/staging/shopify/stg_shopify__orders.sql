@@ -23,7 +23,7 @@ first_rows as (
     from (
         select
             *,
-            row_number() over (partition by trim(name) order by _source_row) as row_in_order
+            cast(row_number() over (partition by trim(name) order by _source_row) as bigint) as row_in_order
         from latest_delivery
     ) as ranked
     where row_in_order = 1

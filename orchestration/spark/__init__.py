@@ -1,0 +1,1 @@
+"""Apache Spark as a second dbt target (README "Scaling out"): the raw layer and the session."""
