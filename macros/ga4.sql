@@ -129,7 +129,13 @@
     )
 {%- endmacro %}
 
-{% macro spark__ga4_param_value(params_column, key) -%}
+{% macro spark__ga4_param_keys(params_column) -%}
+    transform({{ params_column }}, p -> p.key)
+{%- endmacro %}
+
+{#- Spark: element_at(list, 0) is an error even with ANSI off, so a missing key cannot be looked up
+    by array_position; the first match of a filter is null when there is none. -#}
+{% macro spark__ga4_param_value(params_column, key, keys_column=none) -%}
     element_at(filter({{ params_column }}, p -> p.key = '{{ key }}'), 1).value
 {%- endmacro %}
 
