@@ -31,7 +31,7 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
-_PROJECT_INPUTS = (
+PROJECT_INPUTS = (
     "models",
     "macros",
     "seeds",
@@ -47,7 +47,7 @@ def manifest_is_stale() -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    for name in _PROJECT_INPUTS:
+    for name in PROJECT_INPUTS:
         path = PROJECT_DIR / name
         files = path.rglob("*") if path.is_dir() else [path]
         if any(f.is_file() and f.stat().st_mtime > built for f in files):

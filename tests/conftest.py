@@ -7,6 +7,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import main as journey
+from orchestration.config import PROJECT_DIR
 from orchestration.generator import generate
 
 
@@ -46,3 +47,16 @@ def build_sample(root: Path, customers: int, days: int, seed: int) -> Built:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return build_sample(tmp_path_factory.mktemp("built"), customers=1500, days=45, seed=2024)
+
+
+def copy_project(target: Path) -> None:
+    """A copy of the dbt project's inputs (models, macros, seeds, data tests, config) in target."""
+    from orchestration.dbt_assets import PROJECT_INPUTS  # loads the dbt manifest: only when used
+
+    for part in PROJECT_INPUTS:
+        source = PROJECT_DIR / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        elif source.exists():
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target / part)

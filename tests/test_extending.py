@@ -8,14 +8,13 @@ import subprocess
 from pathlib import Path
 
 import dagster as dg
-from conftest import Built
+from conftest import Built, copy_project
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.config import PROJECT_DIR, WAREHOUSE_ENV
 from orchestration.conventions import check_manifest_file
 from orchestration.dbt_assets import DBT_EXECUTABLE
 
-PROJECT_PARTS = ("models", "macros", "seeds", "tests/data_tests", "dbt_project.yml", "profiles.yml")
 _FENCED = re.compile(r"```(?:sql|yaml)\n(.*?)```", re.S)
 
 
@@ -31,18 +30,6 @@ def _guide_files() -> dict[str, str]:
     return files
 
 
-def _copy_project(target: Path) -> None:
-    for part in PROJECT_PARTS:
-        source = PROJECT_DIR / part
-        if not source.exists():
-            continue
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        else:
-            (target / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target / part)
-
-
 def test_add_a_model_as_the_guide_says(built: Built, tmp_path: Path):
     files = _guide_files()
     assert set(files) == {
@@ -50,7 +37,7 @@ def test_add_a_model_as_the_guide_says(built: Built, tmp_path: Path):
         "models/marts/web/_web__models.yml",
     }
     project = tmp_path / "project"
-    _copy_project(project)
+    copy_project(project)
     for path, content in files.items():
         destination = project / path
         if path.endswith(".yml"):  # the guide adds an entry under the file's `models:`

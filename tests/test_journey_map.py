@@ -7,12 +7,11 @@ from __future__ import annotations
 import csv
 import math
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import duckdb
-from conftest import Built
+from conftest import Built, copy_project
 
 from orchestration.config import PROJECT_DIR, WAREHOUSE_ENV, dbt_vars
 from orchestration.dbt_assets import DBT_EXECUTABLE
@@ -554,20 +553,7 @@ def test_kpi_values_equal_direct_computations(built: Built) -> None:
 
 def test_an_unknown_kpi_in_the_seed_fails_its_test_with_a_clear_message(tmp_path: Path) -> None:
     project = tmp_path / "project"
-    for part in (
-        "models",
-        "macros",
-        "seeds",
-        "tests/data_tests",
-        "dbt_project.yml",
-        "profiles.yml",
-    ):
-        source = PROJECT_DIR / part
-        if source.is_dir():
-            shutil.copytree(source, project / part)
-        else:
-            (project / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, project / part)
+    copy_project(project)
     with (project / "seeds" / "touchpoint_kpis.csv").open("a", encoding="utf-8") as handle:
         handle.write(
             "Email,Email,email_opened,email_open_rate,0.3,higher_is_better,CRM,true,Opens\n"
