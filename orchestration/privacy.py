@@ -176,16 +176,25 @@ def match_predicate(table: str) -> str | None:
     return " or ".join(f"coalesce({c}, false)" for c in conditions) or None
 
 
+def withholding_predicate(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """For a loader: the condition of staged rows of forgotten persons, or None when no row of
+    raw.<table> can match a tombstone (none yet, or the table carries no identifier)."""
+    if not _has_tombstones(con):
+        return None
+    _check_salt(con)
+    return match_predicate(table)
+
+
+def withheld_notes(withheld: int) -> list[str]:
+    return [f"{withheld} row(s) of forgotten persons withheld (raw.tombstones)"] if withheld else []
+
+
 def withhold_tombstoned(con: duckdb.DuckDBPyConnection, table: str, relation: str) -> list[str]:
     """Loader hook: delete staged rows of forgotten persons before they reach raw.<table>."""
-    if not _has_tombstones(con):
-        return []
-    _check_salt(con)
-    predicate = match_predicate(table)
+    predicate = withholding_predicate(con, table)
     if predicate is None:
         return []
-    withheld = con.execute(f"delete from {relation} where {predicate}").fetchall()[0][0]
-    return [f"{withheld} row(s) of forgotten persons withheld (raw.tombstones)"] if withheld else []
+    return withheld_notes(con.execute(f"delete from {relation} where {predicate}").fetchall()[0][0])
 
 
 @dataclass

@@ -325,3 +325,96 @@ def test_file_in_landing_is_never_modified(landing: Path, warehouse: Path, tmp_p
     for original in copy.rglob("*"):
         if original.is_file():
             assert (landing / original.relative_to(copy)).read_bytes() == original.read_bytes()
+
+
+# --------------------------------------------------- GA4 files read together (loaders/ga4_batch.py)
+
+
+def _load_ga4_landing(landing: Path, warehouse: Path, batch_mb: float, monkeypatch) -> dict:
+    """Load `landing` with GA4 batches of `batch_mb` MiB (0: every file on its own); what raw,
+    the manifest, the quarantine and the outcomes hold afterwards."""
+    import orchestration.loaders.landing as landing_module
+
+    real = landing_module.project_var
+    monkeypatch.setattr(
+        landing_module,
+        "project_var",
+        lambda name, default=None: batch_mb if name == "ga4_load_batch_mb" else real(name, default),
+    )
+    reports = load_all(warehouse, landing, raise_rejected=False)
+    return {
+        "outcomes": sorted(
+            (f.file_path, f.status, f.rows, f.quarantined, tuple(f.drift), f.message)
+            for r in reports
+            for f in r.files
+            if r.table == "ga4_events"
+        ),
+        "raw": query(
+            warehouse,
+            "select * exclude (_loaded_at) from raw.ga4_events order by _source_file, _source_row",
+        ),
+        "manifest": query(
+            warehouse,
+            "select file_path, status, row_count, message, quarantined_rows from raw.load_manifest "
+            "where source_table = 'ga4_events' order by file_path",
+        ),
+        "quarantine": query(
+            warehouse, "select * exclude (loaded_at) from raw.quarantine order by all"
+        ),
+    }
+
+
+def test_ga4_files_read_together_load_exactly_as_one_by_one(
+    landing: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A batch mixing clean days, a day with a new field, a day with a bad line, a day with a
+    forgotten person's events and a second delivery of a clean day's content loads exactly as
+    file by file: same rows and line numbers, manifest, quarantine and outcomes."""
+    from orchestration import privacy
+
+    ga4 = landing / "ga4"
+    for day in range(3, 9):
+        write_ga4(
+            ga4 / f"events_2024010{day}.json.gz", [ga4_event(day * 100 + i) for i in range(4)]
+        )
+    drift = [ga4_event(i) for i in range(900, 903)]
+    drift[2]["session_traffic_source_last_click"] = {"manual_source": "x"}
+    write_ga4(ga4 / "events_20240110.json.gz", drift)
+    bad = [ga4_event(i) for i in range(950, 953)]
+    bad[1].pop("user_pseudo_id")
+    write_ga4(ga4 / "events_20240111.json.gz", bad)
+    forgotten = [ga4_event(i, user="999.forget") for i in range(960, 962)] + [ga4_event(962)]
+    write_ga4(ga4 / "events_20240112.json.gz", forgotten)
+    shutil.copyfile(ga4 / "events_20240105.json.gz", ga4 / "events_20240113.json.gz")
+
+    results = []
+    for batch_mb in (64, 0):
+        warehouse = tmp_path / f"wh_{batch_mb}" / "journey.duckdb"
+        warehouse.parent.mkdir()
+        con = duckdb.connect(str(warehouse))
+        privacy.ensure(con)
+        con.execute(
+            "insert into raw.tombstones values ('user_pseudo_id', ?, ?, 'request', now())",
+            [privacy.hash_value("999.forget"), privacy.salt_id()],
+        )
+        con.close()
+        results.append(_load_ga4_landing(landing, warehouse, batch_mb, monkeypatch))
+    together, one_by_one = results
+    assert together == one_by_one
+
+    outcomes = {o[0]: o for o in together["outcomes"]}
+    assert outcomes["ga4/events_20240110.json.gz"][4] == ("session_traffic_source_last_click",)
+    assert outcomes["ga4/events_20240111.json.gz"][1] == "failed"
+    assert outcomes["ga4/events_20240112.json.gz"][1:3] == ("loaded", 1)
+    assert outcomes["ga4/events_20240113.json.gz"][1] == "duplicate"
+    # _source_row is the line number: the generator put line numbers into page_location.
+    rows = query(
+        tmp_path / "wh_64" / "journey.duckdb",
+        "select _source_file, _source_row, event_params[2].value.string_value "
+        "from raw.ga4_events where _source_file like '%2024010_%'",
+    )
+    assert len(rows) == 5 + 3 + 6 * 4
+    first_line = {"01": 1, "02": 10} | {f"0{d}": d * 100 for d in range(3, 9)}
+    for source_file, row, url in rows:
+        day = source_file[-10:-8]
+        assert url == f"https://shop.example/p{first_line[day] + row - 1}"

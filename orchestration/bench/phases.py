@@ -84,15 +84,15 @@ def run_phase(args: argparse.Namespace) -> dict[str, Any]:
 
 def _ga4_reader(files: list[Path]) -> str:
     from orchestration.loaders.formats import GA4
+    from orchestration.loaders.ga4_reader import MAX_OBJECT_SIZE, ga4_json_columns
     from orchestration.loaders.sql import quote_literal
 
     names = "[" + ", ".join(quote_literal(str(f)) for f in files) + "]"
     if all(f.name.endswith(".parquet") for f in files):
         return f"read_parquet({names})"
-    struct = ", ".join(f"{quote_literal(n)}: {quote_literal(t)}" for n, t in GA4.columns.items())
     return (
-        f"read_json({names}, format = 'newline_delimited', columns = {{{struct}}}, "
-        "maximum_object_size = 16777216)"
+        f"read_json({names}, format = 'newline_delimited', columns = {ga4_json_columns(GA4)}, "
+        f"maximum_object_size = {MAX_OBJECT_SIZE})"
     )
 
 

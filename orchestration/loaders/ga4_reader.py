@@ -27,12 +27,12 @@ _READ = "incoming_read"
 _EXTRA = "incoming_extra"
 _LINES = "incoming_line_numbers"
 _BAD_LINES = "incoming_bad_lines"
-_MAX_OBJECT = 16777216
+MAX_OBJECT_SIZE = 16777216
 NO_LINES = "empty file: no JSON lines"
 REQUIRED_MISSING = "required field is missing or null"
 
 
-def _required_null(source: Ga4Source) -> str:
+def required_null(source: Ga4Source) -> str:
     return " or ".join(f"{quote_ident(name)} is null" for name in source.required)
 
 
@@ -52,22 +52,21 @@ def _missing_everywhere(rel: str, names: list[str], unit: str) -> LoadError:
     )
 
 
+def ga4_json_columns(source: Ga4Source) -> str:
+    """read_json's `columns` argument: the GA4 schema, so nothing is left to type detection."""
+    pairs = (f"{quote_literal(name)}: {quote_literal(t)}" for name, t in source.columns.items())
+    return "{" + ", ".join(pairs) + "}"
+
+
 def _read_json(con: duckdb.DuckDBPyConnection, path: Path, source: Ga4Source) -> str | None:
     """Strict typed read into _READ; DuckDB's complaint if it refuses the file."""
-    struct = (
-        "{"
-        + ", ".join(
-            f"{quote_literal(name)}: {quote_literal(sql_type)}"
-            for name, sql_type in source.columns.items()
-        )
-        + "}"
-    )
+    struct = ga4_json_columns(source)
     try:
         con.execute(
             f"""
             create or replace temp table {_READ} as
             select * from read_json({quote_literal(str(path))}, format = 'newline_delimited',
-                columns = {struct}, maximum_object_size = {_MAX_OBJECT})
+                columns = {struct}, maximum_object_size = {MAX_OBJECT_SIZE})
             """
         )
     except duckdb.Error as error:
@@ -76,7 +75,9 @@ def _read_json(con: duckdb.DuckDBPyConnection, path: Path, source: Ga4Source) ->
 
 
 def _objects(path: Path) -> str:
-    return f"read_ndjson_objects({quote_literal(str(path))}, maximum_object_size = {_MAX_OBJECT})"
+    return (
+        f"read_ndjson_objects({quote_literal(str(path))}, maximum_object_size = {MAX_OBJECT_SIZE})"
+    )
 
 
 def _finish_json(
@@ -142,7 +143,7 @@ def _stage_json(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: Ga
     refused = _read_json(con, path, source)
     if refused is None:
         rows, incomplete = con.execute(
-            f"select count(*), count(*) filter (where {_required_null(source)}) from {_READ}"
+            f"select count(*), count(*) filter (where {required_null(source)}) from {_READ}"
         ).fetchall()[0]
         if rows == 0:
             raise LoadError(rel, NO_LINES)
@@ -216,12 +217,12 @@ def _stage_parquet(
             select file_row_number + 1 as _source_row, to_json(struct_pack({record})) as raw
             from {parquet}
         ) p using (_source_row)
-        where {_required_null(source)}
+        where {required_null(source)}
         """,
     )
     con.execute(
         f"create or replace temp table {INCOMING} as select * from {_READ} "
-        f"where not ({_required_null(source)}) order by _source_row"
+        f"where not ({required_null(source)}) order by _source_row"
     )
     con.execute(f"drop table {_READ}")
     staged = Staged(drift=unknown, notes=[drift_note(unknown)] if unknown else [])
