@@ -419,7 +419,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench_run.add_argument("--markov-paths", type=int, default=1_000_000)
     bench_run.add_argument("--no-peers", action="store_true", help="skip lifetimes and Markov")
-    bench_run.add_argument("--keep", action="store_true", help="keep the generated data")
+    bench_run.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the generated data, the warehouse and a copy of it after the full build",
+    )
     bench_run.set_defaults(handler=_bench_run)
 
     conventions = commands.add_parser(
