@@ -18,6 +18,15 @@ WAREHOUSE_ENV = "JOURNEY_WAREHOUSE"
 PUBLISHED_ENV = "JOURNEY_PUBLISHED"
 EMAIL_SALT_ENV = "JOURNEY_EMAIL_SALT"
 SCHEDULE_TIMEZONE_ENV = "JOURNEY_SCHEDULE_TIMEZONE"
+# DuckDB's memory limit in every process that writes the warehouse (loaders; dbt through
+# profiles.yml, whose default must match). DuckDB's own default is 80% of RAM, per process; past
+# the limit it spills to a temp folder beside the database file.
+MEMORY_LIMIT_ENV = "JOURNEY_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "3GB"
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
 
 
 def landing_dir(value: str | Path | None = None) -> Path:

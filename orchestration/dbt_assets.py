@@ -15,6 +15,7 @@ from pydantic import Field
 
 from orchestration import crashpoints, dbt_audit, run_records
 from orchestration.config import PROJECT_DIR
+from orchestration.freshness import check_sources
 from orchestration.loaders.landing import connect
 from orchestration.raw_assets import DUCKDB_POOL
 from orchestration.resources import WarehouseResource
@@ -84,17 +85,6 @@ def keep_partial_parse(target_path: Path) -> None:
     os.replace(temp, project_target / "partial_parse.msgpack")
 
 
-def source_freshness(dbt: DbtCliResource, target_path: Path) -> tuple[str, dict[str, Any]]:
-    """`dbt source freshness` (every source, loaded_at_field _loaded_at): reported, never raises."""
-    invocation = dbt.cli(["source", "freshness"], raise_on_error=False, target_path=target_path)
-    invocation.wait()
-    try:
-        sources = invocation.get_artifact("sources.json")
-    except Exception:  # no artifact: dbt failed before checking any source
-        sources = None
-    return dbt_audit.audit_freshness(sources)
-
-
 def record_build(
     warehouse: WarehouseResource, run_id: str, audit: dbt_audit.BuildAudit, freshness: tuple
 ) -> None:
@@ -136,15 +126,15 @@ def journey_dbt_assets(
 ) -> Iterator[Any]:
     """Source freshness, then `dbt build`; the build's results are audited and recorded, and any
     failed model or error-level test fails this step, so the publish step never runs."""
-    # One target folder for both commands: the build re-uses the freshness run's partial parse.
     target = (
         PROJECT_DIR
         / dbt_project.target_path
         / f"journey-{context.run.run_id[:8]}-{secrets.token_hex(3)}"
     )
     crashpoints.reached("dbt:freshness", str(target))
-    freshness = source_freshness(dbt, target)
-    keep_partial_parse(target)
+    freshness = dbt_audit.audit_freshness(
+        check_sources(warehouse.warehouse, dbt_project.manifest_path)
+    )
     crashpoints.reached("dbt:build", str(target))
     args = [
         *dbt_build_args(config.full_refresh),
@@ -152,6 +142,7 @@ def journey_dbt_assets(
     ]
     invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
     yield from invocation.stream()
+    keep_partial_parse(target)
     try:
         results = invocation.get_artifact("run_results.json")
     except Exception:  # dbt ended before writing results

@@ -168,3 +168,25 @@ def test_floor_phase_reads_every_landing_file(tmp_path: Path) -> None:
     # the floor loaded every GA4 event but the held-back day's, and every CSV row
     assert floor["tables"]["ga4_events"]["rows"] == summary.ga4_events - day_events
     assert floor["tables"]["shopify_orders"]["rows"] == summary.rows["orders/orders_export.csv"]
+
+
+def test_dbt_profile_and_loaders_default_to_the_same_duckdb_memory_limit(monkeypatch) -> None:
+    """profiles.yml cannot import Python: its env_var default must be config.py's by hand."""
+    import re
+
+    from orchestration.config import (
+        DEFAULT_MEMORY_LIMIT,
+        MEMORY_LIMIT_ENV,
+        PROJECT_DIR,
+        duckdb_memory_limit,
+    )
+
+    profile = (PROJECT_DIR / "profiles.yml").read_text()
+    defaults = re.findall(
+        rf"memory_limit: \"{{{{ env_var\('{MEMORY_LIMIT_ENV}', '([^']+)'\) }}}}\"", profile
+    )
+    assert defaults == [DEFAULT_MEMORY_LIMIT]
+    monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
+    assert duckdb_memory_limit() == DEFAULT_MEMORY_LIMIT
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "5GB")
+    assert duckdb_memory_limit() == "5GB"

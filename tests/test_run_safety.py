@@ -337,3 +337,59 @@ def test_nightly_job_publishes_last_and_records_failures(tmp_path):
     assert checks
     for spec in checks:
         assert spec.blocking == (manifest_tests[spec.name] == "error"), spec.name
+
+
+def test_freshness_without_dbt_agrees_with_dbt_source_freshness(tmp_path: Path) -> None:
+    """orchestration/freshness.py against `dbt source freshness` itself on the same warehouse:
+    raw tables last loaded 2 h (pass), 40 h (warn, > 36 h) and 80 h (error, > 72 h) ago; the
+    empty ones are infinitely old (error), as dbt has it."""
+    import os
+    import subprocess
+    from datetime import UTC, datetime, timedelta
+
+    from orchestration.dbt_assets import DBT_EXECUTABLE, dbt_project
+    from orchestration.freshness import check_sources
+    from orchestration.loaders.landing import connect
+
+    warehouse = tmp_path / "journey.duckdb"
+    con = connect(warehouse)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for table, hours in (("crm_contacts", 2), ("ga4_events", 40), ("shopify_orders", 80)):
+        con.execute(
+            f"insert into raw.{table} (_source_file, _source_row, _loaded_at) values ('f', 1, ?)",
+            [now - timedelta(hours=hours)],
+        )
+    con.close()
+    ours = {
+        r["unique_id"]: r for r in check_sources(warehouse, dbt_project.manifest_path)["results"]
+    }
+
+    subprocess.run(
+        [DBT_EXECUTABLE, "source", "freshness", "--target-path", str(tmp_path / "target")],
+        cwd=PROJECT_DIR,
+        env=os.environ | {"JOURNEY_WAREHOUSE": str(warehouse)},
+        capture_output=True,
+        check=False,
+    )
+    dbt = {
+        r["unique_id"]: r
+        for r in json.loads((tmp_path / "target" / "sources.json").read_text())["results"]
+    }
+    assert set(ours) == set(dbt) == {s["unique_id"] for s in manifest()["sources"].values()}
+    for unique_id, result in dbt.items():
+        assert ours[unique_id]["status"] == result["status"], unique_id
+        assert (
+            abs(
+                ours[unique_id]["max_loaded_at_time_ago_in_s"]
+                - result["max_loaded_at_time_ago_in_s"]
+            )
+            < 120
+        ), unique_id
+    expected = {
+        "crm.crm_contacts": "pass",
+        "ga4.ga4_events": "warn",
+        "shopify.shopify_orders": "error",
+    }
+    for unique_id, result in ours.items():
+        name = unique_id.split(".", 2)[2]
+        assert result["status"] == expected.get(name, "error"), unique_id

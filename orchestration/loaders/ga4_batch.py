@@ -57,44 +57,59 @@ def _file_list(paths: list[Path]) -> str:
 
 @dataclass
 class Ga4Batch:
-    """The rows of the batch's clean files in temp table ga4_batch, with their file's number."""
+    """The rows read, in temp table ga4_batch in file and line order, and the files of them
+    that load from it (the clean ones, less any the caller leaves out)."""
 
     con: duckdb.DuckDBPyConnection
-    # str(path) -> its number in the batch table; an integer, so DuckDB's zone maps skip the
-    # other files' row groups (string statistics keep only a prefix: all file names share it)
-    numbers: dict[str, int]
+    first_rowid: dict[str, int]  # str(path) -> rowid of its first line, for the clean files
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.first_rowid)
 
     def leave_out(self, name: str) -> None:
-        """Take a file's rows out of the batch (it will be loaded on its own)."""
-        self.con.execute(f"delete from {BATCH} where file_number = ?", [self.numbers.pop(name)])
+        """This file is not loaded from the batch (it will be on its own)."""
+        del self.first_rowid[name]
 
     def withhold(self, predicate: str) -> Counter[str]:
         """Delete the rows matching `predicate`; how many per file."""
-        names = {number: name for name, number in self.numbers.items()}
         deleted = self.con.execute(
-            f"delete from {BATCH} where {predicate} returning file_number"
+            f"delete from {BATCH} where {predicate} returning filename"
         ).fetchall()
-        return Counter(names[number] for (number,) in deleted)
+        return Counter(name for (name,) in deleted if name in self.first_rowid)
 
     def rows(self) -> dict[str, int]:
         counts = dict(
-            self.con.execute(f"select file_number, count(*) from {BATCH} group by 1").fetchall()
+            self.con.execute(f"select filename, count(*) from {BATCH} group by 1").fetchall()
         )
-        return {name: counts.get(number, 0) for name, number in self.numbers.items()}
+        return {name: counts.get(name, 0) for name in self.first_rowid}
 
     def insert_into(self, table: str, columns: str, source_files: dict[str, str]) -> None:
-        """Insert every row into `table` with its file's `_source_file` and one `_loaded_at`."""
-        numbers = [self.numbers[name] for name in source_files]
+        """Insert the rows of `source_files` (str(path) -> _source_file) into `table`, in file and
+        line order, with `_source_row` = line number and one `_loaded_at`.
+
+        Lists indexed by the file's position instead of a join or window: the wide rows are
+        neither sorted nor shuffled, and insertion order is kept."""
+        names = list(source_files)
+        position = "list_position($names, filename)"
         self.con.execute(
             f"""
             insert into {table} ({columns}, _source_file, _loaded_at)
-            select {columns}, f.source_file, cast(timezone('UTC', now()) as timestamp)
-            from {BATCH} b join (
-                select unnest(?::bigint[]) as file_number, unnest(?::varchar[]) as source_file
-            ) f using (file_number)
-            order by b.file_number, b._source_row
+            select {columns}, _source_file, _loaded_at from (
+                select * exclude (filename),
+                    rowid - $first_rowids[{position}] + 1 as _source_row,
+                    {NO_EXTRA},
+                    $source_files[{position}] as _source_file,
+                    cast(timezone('UTC', now()) as timestamp) as _loaded_at
+                from {BATCH}
+                where list_contains($names, filename)
+            )
             """,
-            [numbers, list(source_files.values())],
+            {
+                "names": names,
+                "first_rowids": [self.first_rowid[name] for name in names],
+                "source_files": list(source_files.values()),
+            },
         )
 
     def drop(self) -> None:
@@ -102,12 +117,13 @@ class Ga4Batch:
 
 
 def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Ga4Source) -> Ga4Batch:
-    """Read `paths` in one call; the batch holds the files that need no per-file reading."""
+    """Read `paths` in one call; the batch's files are those that need no per-file reading."""
     files = _file_list(paths)
     try:
+        # rowid follows the file list and each file's line order (insertion order is preserved)
         con.execute(
             f"""
-            create or replace temp table {BATCH}_read as
+            create or replace temp table {BATCH} as
             select * from read_json({files}, format = 'newline_delimited',
                 columns = {ga4_json_columns(source)}, maximum_object_size = {MAX_OBJECT_SIZE},
                 filename = true)
@@ -115,11 +131,11 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Ga4Sou
         )
     except duckdb.Error:
         return Ga4Batch(con, {})
-    complete = {
-        name
-        for name, incomplete in con.execute(
-            f"select filename, count(*) filter (where {required_null(source)}) "
-            f"from {BATCH}_read group by filename"
+    first_rowid = {
+        name: first
+        for name, first, incomplete in con.execute(
+            f"select filename, min(rowid), count(*) filter (where {required_null(source)}) "
+            f"from {BATCH} group by filename"
         ).fetchall()
         if incomplete == 0
     }
@@ -136,18 +152,4 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Ga4Sou
             """
         ).fetchall()
     }
-    clean = sorted(complete - drifted)
-    # rowid follows the file list and each file's line order (insertion order is preserved).
-    con.execute(
-        f"""
-        create or replace temp table {BATCH} as
-        select * exclude (k, filename), list_position(?::varchar[], filename) as file_number,
-            k - min(k) over (partition by filename) + 1 as _source_row, {NO_EXTRA}
-        from (select rowid as k, * from {BATCH}_read)
-        where list_contains(?::varchar[], filename)
-        order by k
-        """,
-        [clean, clean],
-    )
-    con.execute(f"drop table {BATCH}_read")
-    return Ga4Batch(con, {name: number for number, name in enumerate(clean, 1)})
+    return Ga4Batch(con, {n: first_rowid[n] for n in sorted(first_rowid) if n not in drifted})

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import privacy, progress
-from orchestration.config import project_var
+from orchestration.config import duckdb_memory_limit, project_var
 from orchestration.loaders import manifest
 from orchestration.loaders.csv_reader import stage_csv
 from orchestration.loaders.errors import LoadError
@@ -80,6 +80,7 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     # Every file loads in its own transaction; checkpointing after each (the 16 MiB default)
     # rewrote the growing table once per GA4 day. The WAL is checkpointed when the loaders close.
     con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+    con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
     ensure_raw_layer(con)
     return con
 
@@ -205,7 +206,7 @@ def _load_batch(
     already loaded (or comes earlier in the batch) is left out, for load_file to skip."""
     hashes: set[str] = set()
     current: dict[str, manifest.Entry | None] = {}
-    for name in list(batch.numbers):
+    for name in batch.names:
         path = Path(name)
         rel, sha = path.relative_to(landing).as_posix(), prints[path].sha256
         if sha in hashes or manifest.loaded_elsewhere(con, source.table, sha, rel) is not None:
@@ -213,7 +214,7 @@ def _load_batch(
             continue
         hashes.add(sha)
         current[name] = manifest.current(con, rel)
-    if not batch.numbers:
+    if not batch.names:
         return []
     predicate = privacy.withholding_predicate(con, source.table)
     withheld = batch.withhold(predicate) if predicate is not None else Counter()
