@@ -393,3 +393,47 @@ def test_freshness_without_dbt_agrees_with_dbt_source_freshness(tmp_path: Path) 
     for unique_id, result in ours.items():
         name = unique_id.split(".", 2)[2]
         assert result["status"] == expected.get(name, "error"), unique_id
+
+
+def test_ga4_batch_killed_inside_its_transaction_leaves_no_trace_and_reloads(tmp_path):
+    """Clean GA4 days load together in one transaction (loaders/ga4_batch.py): killed after the
+    second file's manifest row, none of the batch is in raw or the manifest; the next run loads
+    all three."""
+    from test_loaders import ga4_event, write_ga4
+
+    landing, working = tmp_path / "landing", tmp_path / "journey.duckdb"
+    for day in (1, 2, 3):
+        write_ga4(
+            landing / "ga4" / f"events_2024010{day}.json.gz",
+            [ga4_event(day * 10 + i) for i in range(day + 1)],
+        )
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from orchestration.loaders import landing, manifest
+        real_record = manifest.record
+        recorded = []
+        def killed(con, *args, **kwargs):
+            real_record(con, *args, **kwargs)
+            recorded.append(args)
+            if len(recorded) == 2:   # inside the batch's transaction, nothing committed
+                os.kill(os.getpid(), signal.SIGKILL)
+        manifest.record = killed
+        landing.load_all(Path({str(working)!r}), Path({str(landing)!r}))
+        """
+    )
+    killed = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, timeout=120)
+    assert killed.returncode == -9
+    con = duckdb.connect(str(working))
+    try:
+        assert con.execute("select count(*) from raw.ga4_events").fetchall() == [(0,)]
+        assert con.execute("select count(*) from raw.load_manifest").fetchall() == [(0,)]
+    finally:
+        con.close()
+
+    from orchestration.loaders.landing import load_all
+
+    reports = load_all(working, landing)
+    ga4 = next(r for r in reports if r.table == "ga4_events")
+    assert [(f.status, f.rows) for f in ga4.files] == [("loaded", 2), ("loaded", 3), ("loaded", 4)]
