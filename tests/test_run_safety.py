@@ -182,6 +182,29 @@ def test_second_run_is_refused_while_one_holds_the_lock(tmp_path):
     release_run_lock(working)
 
 
+def load_killed_at_manifest_row(working: Path, landing: Path, row: int) -> int:
+    """Load `landing` into `working` in a child process that SIGKILLs itself right after writing
+    its `row`-th manifest row (inside a load's transaction); the child's return code."""
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from orchestration.loaders import landing, manifest
+        real_record = manifest.record
+        recorded = []
+        def killed(con, *args, **kwargs):
+            real_record(con, *args, **kwargs)
+            recorded.append(args)
+            if len(recorded) == {row}:
+                os.kill(os.getpid(), signal.SIGKILL)
+        manifest.record = killed
+        landing.load_all(Path({str(working)!r}), Path({str(landing)!r}))
+        """
+    )
+    child = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, timeout=120)
+    return child.returncode
+
+
 def test_load_killed_inside_its_transaction_leaves_no_trace_and_reloads(tmp_path):
     landing, working = tmp_path / "landing", tmp_path / "journey.duckdb"
     (landing / "spend").mkdir(parents=True)
@@ -189,21 +212,8 @@ def test_load_killed_inside_its_transaction_leaves_no_trace_and_reloads(tmp_path
         "Date,Source,Medium,Campaign,Cost\n2024-03-01,google,cpc,brand,10.5\n"
         "2024-03-02,google,cpc,brand,12.25\n"
     )
-    script = textwrap.dedent(
-        f"""
-        import os, signal
-        from pathlib import Path
-        from orchestration.loaders import landing, manifest
-        real_record = manifest.record
-        def killed(con, *args, **kwargs):
-            real_record(con, *args, **kwargs)   # rows and manifest row written, not committed
-            os.kill(os.getpid(), signal.SIGKILL)
-        manifest.record = killed
-        landing.load_all(Path({str(working)!r}), Path({str(landing)!r}))
-        """
-    )
-    killed = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, timeout=120)
-    assert killed.returncode == -9
+    # rows and manifest row written, not committed
+    assert load_killed_at_manifest_row(working, landing, 1) == -9
 
     con = duckdb.connect(str(working))
     try:
@@ -407,24 +417,8 @@ def test_ga4_batch_killed_inside_its_transaction_leaves_no_trace_and_reloads(tmp
             landing / "ga4" / f"events_2024010{day}.json.gz",
             [ga4_event(day * 10 + i) for i in range(day + 1)],
         )
-    script = textwrap.dedent(
-        f"""
-        import os, signal
-        from pathlib import Path
-        from orchestration.loaders import landing, manifest
-        real_record = manifest.record
-        recorded = []
-        def killed(con, *args, **kwargs):
-            real_record(con, *args, **kwargs)
-            recorded.append(args)
-            if len(recorded) == 2:   # inside the batch's transaction, nothing committed
-                os.kill(os.getpid(), signal.SIGKILL)
-        manifest.record = killed
-        landing.load_all(Path({str(working)!r}), Path({str(landing)!r}))
-        """
-    )
-    killed = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, timeout=120)
-    assert killed.returncode == -9
+    # inside the batch's transaction, nothing committed
+    assert load_killed_at_manifest_row(working, landing, 2) == -9
     con = duckdb.connect(str(working))
     try:
         assert con.execute("select count(*) from raw.ga4_events").fetchall() == [(0,)]

@@ -85,9 +85,9 @@ def run_phase(args: argparse.Namespace) -> dict[str, Any]:
 def _ga4_reader(files: list[Path]) -> str:
     from orchestration.loaders.formats import GA4
     from orchestration.loaders.ga4_reader import MAX_OBJECT_SIZE, ga4_json_columns
-    from orchestration.loaders.sql import quote_literal
+    from orchestration.loaders.sql import quote_list
 
-    names = "[" + ", ".join(quote_literal(str(f)) for f in files) + "]"
+    names = quote_list(files)
     if all(f.name.endswith(".parquet") for f in files):
         return f"read_parquet({names})"
     return (
@@ -100,7 +100,7 @@ def floor_phase(args: argparse.Namespace) -> dict[str, Any]:
     """DuckDB reading the same landing files into tables, no transformation: the floor."""
     from orchestration.loaders.formats import Ga4Source
     from orchestration.loaders.sources import all_sources, files_of
-    from orchestration.loaders.sql import quote_literal
+    from orchestration.loaders.sql import quote_list
 
     database = Path(args.database)
     database.unlink(missing_ok=True)
@@ -116,8 +116,7 @@ def floor_phase(args: argparse.Namespace) -> dict[str, Any]:
             if isinstance(source, Ga4Source):
                 reader = _ga4_reader(files)
             else:
-                names = ", ".join(quote_literal(str(f)) for f in files)
-                reader = f"read_csv([{names}], header = true, union_by_name = true)"
+                reader = f"read_csv({quote_list(files)}, header = true, union_by_name = true)"
             con.execute(f"create table {source.table} as select * from {reader}")
             rows = con.execute(f"select count(*) from {source.table}").fetchall()[0][0]
             tables[source.table] = {"rows": rows, "seconds": time.perf_counter() - began}

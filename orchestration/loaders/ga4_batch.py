@@ -1,4 +1,4 @@
-"""Read many GA4 NDJSON files with one DuckDB call, then hand each file's rows to its own load.
+"""Read many GA4 NDJSON files with one DuckDB call, for landing.py to load them in one transaction.
 
 Reading file by file parses one gzip stream at a time on one core and pays DuckDB's per-call cost
 90 times for 90 days; one `read_json` over a list of files keeps both cores busy. Only the fast,
@@ -26,7 +26,7 @@ from orchestration.loaders.ga4_reader import (
     ga4_json_columns,
     required_null,
 )
-from orchestration.loaders.sql import quote_literal
+from orchestration.loaders.sql import quote_list, quote_literal
 
 BATCH = "ga4_batch"
 DEFAULT_BATCH_MB = 128
@@ -49,10 +49,6 @@ def batches(paths: list[Path], limit_bytes: int) -> Iterator[list[Path]]:
         size += file_size
     if batch:
         yield batch
-
-
-def _file_list(paths: list[Path]) -> str:
-    return "[" + ", ".join(quote_literal(str(p)) for p in paths) + "]"
 
 
 @dataclass
@@ -118,7 +114,7 @@ class Ga4Batch:
 
 def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Ga4Source) -> Ga4Batch:
     """Read `paths` in one call; the batch's files are those that need no per-file reading."""
-    files = _file_list(paths)
+    files = quote_list(paths)
     try:
         # rowid follows the file list and each file's line order (insertion order is preserved)
         con.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -9,3 +11,8 @@ def quote_ident(name: str) -> str:
 
 def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+def quote_list(paths: Iterable[object]) -> str:
+    """A SQL list literal of the paths as strings: ['a', 'b'] (DuckDB's multi-file readers)."""
+    return "[" + ", ".join(quote_literal(str(p)) for p in paths) + "]"
