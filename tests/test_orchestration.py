@@ -95,3 +95,25 @@ def test_dagster_validates_the_code_location(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_dbt_invocations_run_without_building_an_adapter_in_dagster(tmp_path: Path, monkeypatch):
+    """The dbt resource skips dagster-dbt's in-process adapter (unused metadata fetching) and dbt
+    still runs: `dbt ls` lists the project's models."""
+    from orchestration.dbt_assets import dbt_resource
+
+    monkeypatch.setenv("JOURNEY_WAREHOUSE", str(tmp_path / "wh.duckdb"))
+    invocation = dbt_resource().cli(
+        ["ls", "--resource-type", "model", "--output", "name"],
+        target_path=tmp_path / "target",
+    )
+    listed = {
+        event.raw_event["info"]["msg"]
+        for event in invocation.stream_raw_events()
+        if event.raw_event["info"]["name"] == "PrintEvent"
+    }
+    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert invocation.adapter is None
+    assert invocation.is_successful()
+    assert listed == models
