@@ -62,6 +62,7 @@ def _run(args: argparse.Namespace) -> int:
             publish=not args.no_publish,
             skip_unit_tests=args.skip_unit_tests,
             full_refresh=args.full_refresh,
+            build_all=args.build_all,
             log_level=args.log_level,
         )
     report(outcome, warehouse, published)
@@ -389,6 +390,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-refresh",
         action="store_true",
         help="rebuild the incremental models from scratch (dbt build --full-refresh)",
+    )
+    run.add_argument(
+        "--build-all",
+        action="store_true",
+        help="build and test every model, also those no changed source reaches (by default they "
+        "are left out when the code is unchanged since the last passing build)",
     )
     run.set_defaults(handler=_run)
 

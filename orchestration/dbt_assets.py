@@ -1,5 +1,6 @@
 """The dbt project (repo root) as Dagster assets; dbt tests become asset checks."""
 
+import json
 import os
 import secrets
 import shutil
@@ -9,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import using_dagster_dev
 from pydantic import Field
 
-from orchestration import crashpoints, dbt_audit, run_records
+from orchestration import build_state, crashpoints, dbt_audit, run_records
 from orchestration.config import PROJECT_DIR
 from orchestration.freshness import check_sources
 from orchestration.loaders.landing import connect
@@ -120,6 +121,11 @@ class DbtBuildConfig(dg.Config):
         default=False,
         description="Rebuild the incremental models from scratch (dbt build --full-refresh).",
     )
+    build_all: bool = Field(
+        default=False,
+        description="Build and test every model, also those no changed source reaches "
+        "(by default those are left out when the code is unchanged since the last passing build).",
+    )
 
 
 def dbt_build_args(full_refresh: bool = False) -> list[str]:
@@ -150,7 +156,21 @@ def journey_dbt_assets(
         *dbt_build_args(config.full_refresh),
         *(["--exclude-resource-type", "unit_test"] if config.skip_unit_tests else []),
     ]
-    invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    whole_project = _selects_whole_project(context)
+    plan = plan_dbt_build(warehouse, manifest, args, full=config.full_refresh or config.build_all)
+    if not whole_project:
+        plan = build_state.BuildPlan(plan.inputs, "a subset of the assets was selected")
+    context.log.info(
+        f"dbt build plan: {len(plan.skipped)} node(s) left out as unchanged ({plan.reason})"
+    )
+    invocation = dbt.cli(
+        [*args, *plan.dbt_args(manifest)],
+        context=context,
+        target_path=target,
+        raise_on_error=False,
+    )
+    yield from unchanged_outputs(context, manifest, plan)
     yield from invocation.stream()
     keep_partial_parse(target)
     try:
@@ -164,6 +184,53 @@ def journey_dbt_assets(
         raise dg.Failure(
             description=f"dbt build: {audit.reason}",
             metadata={"failures": "\n".join(audit.failures), "dbt_target": str(target)},
+        )
+    if whole_project:
+        con = connect(warehouse.warehouse)
+        try:
+            build_state.save(con, plan.inputs)
+        finally:
+            con.close()
+
+
+def _selects_whole_project(context: dg.AssetExecutionContext) -> bool:
+    assets_def = context.assets_def
+    return set(context.selected_asset_keys) == set(assets_def.keys) and set(
+        context.selected_asset_check_keys
+    ) == set(assets_def.check_keys)
+
+
+def plan_dbt_build(
+    warehouse: WarehouseResource, manifest: dict[str, Any], args: list[str], *, full: bool
+) -> build_state.BuildPlan:
+    """What this build leaves out; clears the recorded state first, so a build that does not
+    pass (or is cut off) is followed by a complete one."""
+    con = connect(warehouse.warehouse)
+    try:
+        inputs = build_state.current_inputs(con, manifest, args)
+        previous = None if full else build_state.previous_inputs(con)
+        build_state.clear(con)
+    finally:
+        con.close()
+    if full:
+        return build_state.BuildPlan(inputs, "a full build was asked for")
+    return build_state.plan_build(previous, inputs, manifest)
+
+
+def unchanged_outputs(
+    context: dg.AssetExecutionContext, manifest: dict[str, Any], plan: build_state.BuildPlan
+) -> Iterator[dg.Output]:
+    """An output for every model the build leaves out, in dependency order and before dbt's own
+    (Dagster wants a multi-asset's outputs in topological order, and skips the publish step when
+    an upstream output is missing). Such a model holds what it held after the last passing
+    build, which is what a rebuild would give."""
+    translator = DagsterDbtTranslator()
+    for unique_id in plan.skipped_in_build_order(manifest):
+        key = translator.get_asset_key(manifest["nodes"][unique_id])
+        yield dg.Output(
+            None,
+            output_name=context.assets_def.get_output_name_for_asset_key(key),
+            metadata={"rebuilt": False, "why": f"no changed source reaches it ({plan.reason})"},
         )
 
 

@@ -51,6 +51,7 @@ def run_nightly(
     publish: bool = True,
     skip_unit_tests: bool = False,
     full_refresh: bool = False,
+    build_all: bool = False,
     trigger: str = "journey run",
     log_level: str = "INFO",
 ) -> RunOutcome:
@@ -70,7 +71,11 @@ def run_nightly(
                 "ops": {
                     "published__warehouse": {"config": {"enabled": publish}},
                     "journey_dbt_assets": {
-                        "config": {"skip_unit_tests": skip_unit_tests, "full_refresh": full_refresh}
+                        "config": {
+                            "skip_unit_tests": skip_unit_tests,
+                            "full_refresh": full_refresh,
+                            "build_all": build_all,
+                        }
                     },
                 },
             },

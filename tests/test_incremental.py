@@ -35,7 +35,7 @@ import duckdb
 import pytest
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner
-from warehouse_compare import compared_columns, same, sorted_rows
+from warehouse_compare import warehouse_differences
 
 from orchestration.dbt_assets import dbt_build_args, full_refresh_run_config, journey_dbt_assets
 from orchestration.definitions import build_definitions
@@ -166,40 +166,9 @@ def customer_keys(warehouse: Path) -> dict[str, str]:
 # --- comparison ---------------------------------------------------------------------------------
 
 
-def table_names(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> list[str]:
-    return [
-        r[0]
-        for r in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_catalog = ? and table_schema = ? order by table_name",
-            [catalog, schema],
-        ).fetchall()
-    ]
-
-
 def differences(a: Path, b: Path) -> Iterator[str]:
     """Every table of COMPARED_SCHEMAS (and COMPARED_STAGING) that differs between a and b."""
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{a}' as a (read_only)")
-        con.execute(f"attach '{b}' as b (read_only)")
-        tables = [(s, t) for s in COMPARED_SCHEMAS for t in table_names(con, "a", s)]
-        tables += [("staging", t) for t in COMPARED_STAGING]
-        for schema in COMPARED_SCHEMAS:
-            if table_names(con, "a", schema) != table_names(con, "b", schema):
-                yield f"{schema}: tables differ"
-        for schema, table in tables:
-            columns = compared_columns(con, "a", schema, table)
-            left = sorted_rows(con, "a", schema, table, columns)
-            right = sorted_rows(con, "b", schema, table, columns)
-            if len(left) != len(right):
-                yield f"{schema}.{table}: {len(left)} rows in A, {len(right)} in B"
-                continue
-            differing = sum(1 for x, y in zip(left, right, strict=True) if not all(map(same, x, y)))
-            if differing:
-                yield f"{schema}.{table}: {differing} of {len(left)} rows differ"
-    finally:
-        con.close()
+    return warehouse_differences(a, b, COMPARED_SCHEMAS, [("staging", t) for t in COMPARED_STAGING])
 
 
 # --- the scenario -------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ differ between any two runs by construction, so they are left out of every compa
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -65,3 +67,42 @@ def same(left: Any, right: Any) -> bool:
     if isinstance(left, float) and isinstance(right, float):
         return math.isclose(left, right, rel_tol=1e-9, abs_tol=1e-9)
     return left == right
+
+
+def table_names(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = ? and table_schema = ? order by table_name",
+            [catalog, schema],
+        ).fetchall()
+    ]
+
+
+def warehouse_differences(
+    a: Path, b: Path, schemas: Sequence[str], extra_tables: Sequence[tuple[str, str]] = ()
+) -> Iterator[str]:
+    """Every table of `schemas` (and the extra (schema, table)s) that differs between warehouse
+    files a and b: a table only one has, a row count, or rows (sorted by all columns)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{a}' as a (read_only)")
+        con.execute(f"attach '{b}' as b (read_only)")
+        tables = [(s, t) for s in schemas for t in table_names(con, "a", s)]
+        tables += list(extra_tables)
+        for schema in schemas:
+            if table_names(con, "a", schema) != table_names(con, "b", schema):
+                yield f"{schema}: tables differ"
+        for schema, table in tables:
+            columns = compared_columns(con, "a", schema, table)
+            left = sorted_rows(con, "a", schema, table, columns)
+            right = sorted_rows(con, "b", schema, table, columns)
+            if len(left) != len(right):
+                yield f"{schema}.{table}: {len(left)} rows in A, {len(right)} in B"
+                continue
+            differing = sum(1 for x, y in zip(left, right, strict=True) if not all(map(same, x, y)))
+            if differing:
+                yield f"{schema}.{table}: {differing} of {len(left)} rows differ"
+    finally:
+        con.close()
