@@ -1,8 +1,8 @@
 """Selective builds: what the last complete, passing dbt build was built from, and what the next
 build may leave out.
 
-Every model is a pure function of its sources' rows, the seeds, the vars and the code (no model
-reads the clock). So when the code is the same as at the last complete build that passed, a model
+Every model is a pure function of its sources' rows, the seeds, the vars and the code (the one that
+reads the clock, the CLV fit, is flagged EVERY_RUN and built by every run). So when the code is the same as at the last complete build that passed, a model
 that no changed source reaches holds exactly what rebuilding it would give, and the data tests on
 it already passed on the same rows. The nightly run then builds and tests only what the night's
 new rows reach (issue 8: one new GA4 day leaves CRM, email, spend and the seeds untouched).
@@ -44,6 +44,9 @@ CODE_INPUTS = {
 }
 VERSIONED_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb", "numpy", "scipy", "pyarrow")
 _ENV_VAR = re.compile(r"env_var\(\s*['\"]([A-Za-z0-9_]+)['\"]")
+# meta flag of a model built by every run, as if a changed source reached it (a model that reads
+# the clock, such as the CLV fit's fitted_at)
+EVERY_RUN = "journey_build_every_run"
 _SELECTED_KINDS = ("model", "seed", "snapshot", "test", "unit_test")
 
 
@@ -202,7 +205,7 @@ def plan_build(
     previous: BuildInputs | None, current: BuildInputs, manifest: dict[str, Any]
 ) -> BuildPlan:
     """Build everything unless the code is unchanged since the last complete passing build;
-    then leave out every node no changed source reaches."""
+    then leave out every node no changed source (nor a model flagged EVERY_RUN) reaches."""
     if previous is None:
         return BuildPlan(current, "no complete passing build on record")
     if previous.code != current.code:
@@ -212,8 +215,11 @@ def plan_build(
         for uid in set(previous.sources) | set(current.sources)
         if previous.sources.get(uid) != current.sources.get(uid)
     }
-    reached = reached_from(manifest, changed)
     nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    every_run = {
+        uid for uid, node in nodes.items() if node.get("config", {}).get("meta", {}).get(EVERY_RUN)
+    }
+    reached = reached_from(manifest, changed | every_run) | every_run
     skipped = frozenset(
         uid
         for uid, node in nodes.items()
