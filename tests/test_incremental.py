@@ -4,7 +4,7 @@ Warehouse A: 60 generated GA4 days built in one full run. Warehouse B: the same 
 runs, days 1-50 the first night and then one new day a night, where day LATE_DAY first arrives as an
 incomplete export (5% of its events missing, a few events that GA4's re-export drops) and its
 re-export replaces that file two nights later. Every mart, every intermediate table and the GA4
-staging events of A and B are then identical row for row (sorted by all columns; floats within
+staging events and items of A and B are then identical row for row (sorted by all columns; floats within
 1e-9). One device in eight sends no ga_session_id, so inactivity sessions are rebuilt across the
 lookback boundary too; sessions crossing midnight into the reprocessed dates are rebuilt every
 night. The other sources (single files covering the whole period) are delivered in full every
@@ -48,7 +48,7 @@ LATE_DAY = 56  # first export on night 7, its re-export replaces it on night 9
 LATE_SHARE = 0.05
 DROPPED_EVENTS = 12
 COMPARED_SCHEMAS = ("marts", "intermediate")
-COMPARED_STAGING = ("stg_ga4__events",)
+COMPARED_STAGING = ("stg_ga4__events", "stg_ga4__event_items")
 MODELS_ONLY = ["--exclude-resource-type", "test", "unit_test"]
 STATEFUL_MODELS = ["--select", "+config.materialized:incremental"]
 
