@@ -47,7 +47,8 @@ _ENV_VAR = re.compile(r"env_var\(\s*['\"]([A-Za-z0-9_]+)['\"]")
 # meta flag of a model built by every run, as if a changed source reached it (a model that reads
 # the clock, such as the CLV fit's fitted_at)
 EVERY_RUN = "journey_build_every_run"
-_SELECTED_KINDS = ("model", "seed", "snapshot", "test", "unit_test")
+_BUILT = ("model", "seed", "snapshot")
+_SELECTED_KINDS = (*_BUILT, "test", "unit_test")
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,25 @@ class BuildPlan:
     def selective(self) -> bool:
         return bool(self.skipped)
 
+    def skipped_relations(self, manifest: dict[str, Any]) -> set[str]:
+        """The models, seeds and snapshots left out (the rest of `skipped` are tests)."""
+        nodes = manifest.get("nodes", {})
+        return {uid for uid in self.skipped if nodes.get(uid, {}).get("resource_type") in _BUILT}
+
+    def record_fields(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """What the run record says about the plan (ops.pipeline_runs)."""
+        nodes = manifest.get("nodes", {})
+        tests = [uid for uid in self.skipped if nodes.get(uid, {}).get("resource_type") == "test"]
+        return {
+            "models_unchanged": len(self.skipped_relations(manifest)),
+            "tests_unchanged": len(tests),
+            "build_plan": self.reason,
+        }
+
     def skipped_in_build_order(self, manifest: dict[str, Any]) -> list[str]:
         """The models, seeds and snapshots left out, each after the ones it depends on."""
         nodes = manifest.get("nodes", {})
-        built_kinds = ("model", "seed", "snapshot")
-        pending = {
-            uid for uid in self.skipped if nodes.get(uid, {}).get("resource_type") in built_kinds
-        }
+        pending = self.skipped_relations(manifest)
         ordered: list[str] = []
         while pending:
             ready = sorted(

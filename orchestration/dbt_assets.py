@@ -97,7 +97,11 @@ def keep_partial_parse(target_path: Path) -> None:
 
 
 def record_build(
-    warehouse: WarehouseResource, run_id: str, audit: dbt_audit.BuildAudit, freshness: tuple
+    warehouse: WarehouseResource,
+    run_id: str,
+    audit: dbt_audit.BuildAudit,
+    freshness: tuple,
+    plan_fields: dict[str, Any],
 ) -> None:
     con = connect(warehouse.warehouse)
     try:
@@ -108,6 +112,7 @@ def record_build(
             freshness_status=freshness[0],
             freshness=freshness[1],
             **audit.record_fields(),
+            **plan_fields,
         )
     finally:
         con.close()
@@ -178,7 +183,7 @@ def journey_dbt_assets(
     except Exception:  # dbt ended before writing results
         results = None
     audit = dbt_audit.audit_build(results, invocation.is_successful())
-    record_build(warehouse, context.run.run_id, audit, freshness)
+    record_build(warehouse, context.run.run_id, audit, freshness, plan.record_fields(manifest))
     context.log.info(f"dbt build: {audit.counts}; source freshness: {freshness[0]}")
     if not audit.passed:
         raise dg.Failure(

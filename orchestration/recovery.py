@@ -117,7 +117,15 @@ def _reseed_runs(con: duckdb.DuckDBPyConnection, published: Path) -> int:
         return 0
     con.execute(f"attach {quote_literal(str(published))} as journey_published (read_only)")
     try:
-        columns = ", ".join(f'"{c}"' for c in run_records.RUNS_COLUMNS)
+        published_columns = {
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns where table_catalog = "
+                "'journey_published' and table_schema = 'marts' and table_name = 'pipeline_runs'"
+            ).fetchall()
+        }
+        # a file published by an earlier version lacks the columns added since
+        columns = ", ".join(f'"{c}"' for c in run_records.RUNS_COLUMNS if c in published_columns)
         con.execute(
             f"insert into {run_records.RUNS_TABLE} ({columns}) "
             f"select {columns} from journey_published.marts.pipeline_runs"

@@ -42,6 +42,9 @@ RUNS_COLUMNS: dict[str, str] = {
     "tests_failed": "INTEGER",  # failed or errored
     "tests_warned": "INTEGER",  # failed warn-level tests
     "tests_skipped": "INTEGER",
+    "models_unchanged": "INTEGER",  # models and seeds left out: no changed source reaches them
+    "tests_unchanged": "INTEGER",  # data tests left out with them
+    "build_plan": "VARCHAR",  # why everything was built, or which sources changed
     "failures": "VARCHAR",  # failed tests / models, '; '-separated
     "freshness_status": "VARCHAR",  # pass | warn | error | not checked
     "freshness": "VARCHAR",  # JSON {source.table: {status, hours_since_load}}

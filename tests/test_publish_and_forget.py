@@ -447,7 +447,24 @@ def test_run_records_tell_the_night(night: Night):
         "shopify.shopify_orders",
         "spend.marketing_spend",
     }
-    assert recovery["tests_failed"] == 0 and recovery["tests_passed"] > 250
+    # 5a cleared the build record; 5b built and passed everything before it was killed, so the
+    # recovery leaves out every node no changed source reaches (only the clock-reading CLV fit
+    # chain is rebuilt), and its tests plus those left out are the whole build's
+    assert (
+        records[0]["build_plan"]
+        == records[5]["build_plan"]
+        == "no complete passing build on record"
+    )
+    assert records[5]["tests_failed"] == 0 and records[5]["tests_passed"] > 250
+    assert records[5]["models_unchanged"] == records[5]["tests_unchanged"] == 0
+    assert recovery["build_plan"] == "changed sources: none"
+    assert recovery["tests_failed"] == 0 and recovery["tests_passed"] > 0
+    assert recovery["models_unchanged"] > 100
+    assert (
+        recovery["tests_passed"] + recovery["tests_warned"] + recovery["tests_unchanged"]
+        == records[5]["tests_passed"] + records[5]["tests_warned"]
+    )
+    assert recovery["models_built"] + recovery["models_unchanged"] == records[5]["models_built"]
     counted = {f"marts.{t}": len(rows) for t, rows in mart_rows(night.versions["v3"]).items()}
     recorded = {
         k: v for k, v in json.loads(recovery["rows_per_model"]).items() if k.startswith("marts.")

@@ -88,6 +88,11 @@ def test_plan_leaves_out_only_what_no_changed_source_reaches() -> None:
         "--exclude",
         "fqn:p.b1 fqn:p.ms fqn:p.s fqn:p.t_b1 fqn:p.u_b1",
     ]
+    assert plan.record_fields(manifest) == {
+        "models_unchanged": 3,  # b1, s, ms
+        "tests_unchanged": 1,  # t_b1 (unit tests check fixtures and are not counted)
+        "build_plan": "changed sources: A",
+    }
     # a delete (row count down, same latest load) is a change too
     plan = build_state.plan_build(inputs(), inputs(b=[4, "2026-01-01"]), manifest)
     assert {"model.p.b1", "model.p.ab", "test.p.t_rel", "unit_test.p.b1.u_b1"}.isdisjoint(
