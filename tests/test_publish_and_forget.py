@@ -459,7 +459,7 @@ def test_run_records_tell_the_night(night: Night):
     assert records[5]["models_unchanged"] == records[5]["tests_unchanged"] == 0
     assert recovery["build_plan"] == "changed sources: none"
     assert recovery["tests_failed"] == 0 and recovery["tests_passed"] > 0
-    assert recovery["models_unchanged"] > 100
+    assert recovery["models_unchanged"] > recovery["models_built"] > 0
     assert (
         recovery["tests_passed"] + recovery["tests_warned"] + recovery["tests_unchanged"]
         == records[5]["tests_passed"] + records[5]["tests_warned"]
