@@ -132,6 +132,7 @@ def generate(
     order_table = orders.build(
         streams[7], s, b.product, skeleton, persons, world.joined, clock, truths
     )
+    skeleton = skeleton.compact()  # held to the end (truth_out), beside the rows' own copy
     traffic = ga4_traffic.build(streams[8], s, b, persons, messages, sends)
     first_seconds = np.maximum(b.device_first_start, 0) // 1_000_000
     pseudo = [

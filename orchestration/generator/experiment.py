@@ -10,7 +10,6 @@ other stream is consumed and every other generated value stays the same.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +39,10 @@ class Assignment:
 def plant(
     rows: Ga4Rows, seed: int, n_devices: int, experiment: Experiment
 ) -> tuple[Ga4Rows, Assignment]:
-    """Rows with the experiment planted (params and conversion rows), and the assignment."""
+    """``rows`` with the experiment planted (params and conversion rows), and the assignment.
+
+    Plants in place: each of the rows' arrays is replaced in turn, so no second copy of them all
+    is ever held."""
     rng = np.random.default_rng([seed, experiment.rng_stream])
     treatment = rng.random(n_devices) < experiment.treatment_share
     convert_draw = rng.random(n_devices)
@@ -70,34 +72,24 @@ def plant(
     converted_at[converted] = k.ts[chosen]
 
     variant = np.where(exposure, treatment[device].astype(np.int8), NO_VARIANT).astype(np.int8)
-    clicks = k.take(chosen)
-    clicks.name = np.full(chosen.size, ev.SELECT_PROMOTION, dtype=k.name.dtype)
-    clicks.landing = np.zeros(chosen.size, dtype=bool)  # plain page URL, no campaign data
-    clicks.engagement_ms = np.zeros(chosen.size, dtype=k.engagement_ms.dtype)
-    skeleton = ev.Skeleton(
-        *(
-            np.concatenate([getattr(k, f), getattr(clicks, f)])
-            for f in ev.Skeleton.__dataclass_fields__
-        )
-    )
+    del device, exposure, candidates
     # new rows after the existing ones of the same timestamp; the existing rows keep their order
-    order = np.argsort(skeleton.ts, kind="stable")
+    order = np.argsort(np.concatenate([k.ts, k.ts[chosen]]), kind="stable")
 
     def merged(values: np.ndarray) -> np.ndarray:
         return np.concatenate([values, values[chosen]])[order]
 
-    planted = dataclasses.replace(
-        rows,
-        skeleton=skeleton.take(order),
-        ref_page=merged(rows.ref_page),
-        ref_landing=merged(rows.ref_landing),
-        position=merged(rows.position),
-        server_offset=merged(rows.server_offset),
-        day=merged(rows.day),
-        late=merged(rows.late),
-        variant=merged(variant),
-    )
-    return planted, Assignment(treatment, exposed, first_exposed, converted, converted_at)
+    # one array at a time, in place: the rows are the largest thing the generator holds
+    for field in ev.Skeleton.__dataclass_fields__:
+        setattr(k, field, merged(getattr(k, field)))
+    new_rows = np.flatnonzero(order >= len(order) - chosen.size)
+    k.name[new_rows] = ev.SELECT_PROMOTION
+    k.landing[new_rows] = False  # plain page URL, no campaign data
+    k.engagement_ms[new_rows] = 0
+    for field in ("ref_page", "ref_landing", "position", "server_offset", "day", "late"):
+        setattr(rows, field, merged(getattr(rows, field)))
+    rows.variant = merged(variant)
+    return rows, Assignment(treatment, exposed, first_exposed, converted, converted_at)
 
 
 def write_truth(

@@ -8,7 +8,7 @@ their positions with ``numpy``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from orchestration.generator import site
 from orchestration.generator.behaviour import Behaviour
 from orchestration.generator.clock import US
 from orchestration.generator.journeys import Sessions
-from orchestration.generator.vec import expand
+from orchestration.generator.vec import expand, narrow
 
 EVENT_NAMES = (
     "first_visit",
@@ -100,8 +100,20 @@ class Skeleton:
     def __len__(self) -> int:
         return int(self.session.size)
 
-    def take(self, idx: np.ndarray) -> Skeleton:
+    def take(self, idx: np.ndarray | slice) -> Skeleton:
         return Skeleton(*(getattr(self, f)[idx] for f in Skeleton.__dataclass_fields__))
+
+    def compact(self) -> Skeleton:
+        """The same events in smaller integer types, to be held for a whole run (ga4_table.Ga4Rows)."""
+        return replace(self, **{f: narrow(getattr(self, f), t) for f, t in _COMPACT.items()})
+
+    def widened(self) -> Skeleton:
+        """The types ``build`` makes (int64), for computing on a slice of a compact skeleton."""
+        return replace(self, **{f: getattr(self, f).astype(np.int64) for f in _COMPACT})
+
+
+# session < 2**31 sessions, page < 2**15 pages, engagement_ms < 2**31 ms (24 days)
+_COMPACT = {"session": np.int32, "page": np.int16, "engagement_ms": np.int32}
 
 
 def build(rng: np.random.Generator, s: Sessions, b: Behaviour) -> Skeleton:

@@ -74,3 +74,14 @@ def random_ids(rng: np.random.Generator, n: int, length: int, alphabet: str) -> 
     table = np.frombuffer(alphabet.encode("ascii"), dtype=np.uint8)
     codes = table[rng.integers(0, table.size, size=(n, length))]
     return [row.decode("ascii") for row in codes.view(f"S{length}").ravel()] if n else []
+
+
+def narrow(values: np.ndarray, dtype: type[np.integer]) -> np.ndarray:
+    """``values`` stored as the smaller integer ``dtype`` (ValueError if any would not fit):
+    the GA4 row arrays are held for every event of the run, so 8-byte integers cost GBs at scale."""
+    limits = np.iinfo(dtype)
+    if values.size and (values.min() < limits.min or values.max() > limits.max):
+        raise ValueError(
+            f"values from {values.min()} to {values.max()} do not fit {dtype.__name__}"
+        )
+    return values.astype(dtype, copy=False)
