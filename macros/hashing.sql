@@ -23,3 +23,22 @@
         else {{ journey.sha256_hex(dbt.concat([salt_literal, email])) }}
     end
 {%- endmacro %}
+
+{#- A 64-bit hash of several columns, for grouping rows cheaply where equal inputs must give equal
+    hashes but a rare collision is harmless (the caller compares the exact values afterwards).
+    Dispatched: DuckDB hash(), Spark xxhash64(); the default is the surrogate key (an md5 string). -#}
+{% macro hash64(columns) -%}
+    {{ return(adapter.dispatch('hash64', 'journey')(columns)) }}
+{%- endmacro %}
+
+{% macro default__hash64(columns) -%}
+    {{ journey.surrogate_key(columns) }}
+{%- endmacro %}
+
+{% macro duckdb__hash64(columns) -%}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__hash64(columns) -%}
+    xxhash64({{ columns | join(', ') }})
+{%- endmacro %}

@@ -245,6 +245,7 @@ def _bench_run(args: argparse.Namespace) -> int:
         markov_paths=args.markov_paths,
         peers=not args.no_peers,
         keep=args.keep,
+        reuse_generated=args.reuse_generated,
         json_path=Path(args.json) if args.json else None,
     )
     print(
@@ -430,6 +431,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep",
         action="store_true",
         help="keep the generated data, the warehouse and a copy of it after the full build",
+    )
+    bench_run.add_argument(
+        "--reuse-generated",
+        action="store_true",
+        help="reuse the workdir's generated data when a run with the same scale, seed and format "
+        "left it (its recorded generation time is reported); keep it afterwards",
     )
     bench_run.set_defaults(handler=_bench_run)
 

@@ -25,8 +25,22 @@ MEMORY_LIMIT_ENV = "JOURNEY_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"
 
 
+# Where DuckDB spills past the memory limit (loaders; dbt through profiles.yml). Unset: DuckDB's
+# default, `<warehouse>.tmp` beside the database file. A 100M-event build can spill tens of GB, so a
+# deployment may want the spill on a disk sized apart from the warehouse's.
+TEMP_DIRECTORY_ENV = "JOURNEY_DUCKDB_TEMP_DIRECTORY"
+
+
 def duckdb_memory_limit() -> str:
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+def duckdb_temp_directory(warehouse: Path) -> Path:
+    """DuckDB's spill folder for `warehouse`: $JOURNEY_DUCKDB_TEMP_DIRECTORY, else DuckDB's default."""
+    chosen = os.environ.get(TEMP_DIRECTORY_ENV)
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    return warehouse.with_name(warehouse.name + ".tmp")
 
 
 def landing_dir(value: str | Path | None = None) -> Path:

@@ -17,7 +17,12 @@ import duckdb
 import pytest
 
 from orchestration.bench.memory import PeakSampler, tree_rss_bytes
-from orchestration.bench.pipeline import run_phase, split_landing
+from orchestration.bench.pipeline import (
+    GENERATED_RECORD,
+    reusable_generation,
+    run_phase,
+    split_landing,
+)
 from orchestration.bench.report import derive, format_table, write_json
 from orchestration.bench.scale import EVENTS_PER_CUSTOMER, parse_count, scale_for
 from orchestration.bench.timeline import dbt_layers, node_layer, run_stages, wall_shares
@@ -170,6 +175,16 @@ def test_floor_phase_reads_every_landing_file(tmp_path: Path) -> None:
     assert floor["tables"]["shopify_orders"]["rows"] == summary.rows["orders/orders_export.csv"]
 
 
+def test_generated_data_is_reused_only_for_the_same_arguments(tmp_path: Path) -> None:
+    arguments = {"customers": 60, "days": 4, "seed": 3, "format": "json"}
+    assert reusable_generation(tmp_path, arguments) is None  # nothing recorded: generate
+    result = {"seconds": 1.5, "ga4_events": 1234, "peak_rss_bytes": 99}
+    write_json({"arguments": arguments, "result": result}, tmp_path / GENERATED_RECORD)
+    assert reusable_generation(tmp_path, dict(arguments)) == result
+    for changed in ({"seed": 4}, {"days": 5}, {"customers": 61}, {"format": "parquet"}):
+        assert reusable_generation(tmp_path, arguments | changed) is None
+
+
 def test_dbt_profile_and_loaders_default_to_the_same_duckdb_memory_limit(monkeypatch) -> None:
     """profiles.yml cannot import Python: its env_var default must be config.py's by hand."""
     import re
@@ -190,3 +205,29 @@ def test_dbt_profile_and_loaders_default_to_the_same_duckdb_memory_limit(monkeyp
     assert duckdb_memory_limit() == DEFAULT_MEMORY_LIMIT
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "5GB")
     assert duckdb_memory_limit() == "5GB"
+
+
+def test_loaders_spill_where_duckdb_would_unless_told_otherwise(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from orchestration.config import TEMP_DIRECTORY_ENV
+    from orchestration.loaders.landing import connect
+
+    def spill_folder(warehouse: Path) -> str:
+        con = connect(warehouse)
+        try:
+            return con.execute("select current_setting('temp_directory')").fetchall()[0][0]
+        finally:
+            con.close()
+
+    warehouse = tmp_path / "journey.duckdb"
+    monkeypatch.delenv(TEMP_DIRECTORY_ENV, raising=False)
+    plain = duckdb.connect(str(tmp_path / "plain.duckdb"))
+    try:
+        duckdb_default = plain.execute("select current_setting('temp_directory')").fetchall()[0][0]
+    finally:
+        plain.close()
+    assert duckdb_default == str(tmp_path / "plain.duckdb.tmp")
+    assert spill_folder(warehouse) == str(tmp_path / "journey.duckdb.tmp")
+    monkeypatch.setenv(TEMP_DIRECTORY_ENV, str(tmp_path / "spill"))
+    assert spill_folder(warehouse) == str(tmp_path / "spill")

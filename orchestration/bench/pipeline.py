@@ -25,6 +25,8 @@ from orchestration.bench.scale import Scale
 from orchestration.loaders.sources import all_sources
 
 _DAY = re.compile(r"events_(\d{8})\.")
+# In the generated folder, written last: the generator's arguments and what generating measured.
+GENERATED_RECORD = "bench_generate.json"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class BenchOptions:
     markov_paths: int = 1_000_000
     peers: bool = True
     keep: bool = False
+    reuse_generated: bool = False  # `generated/` as an earlier run with the same arguments left it
     json_path: Path | None = None  # written after every phase, so a long run leaves partial numbers
 
 
@@ -91,6 +94,16 @@ def split_landing(generated: Path, landing: Path) -> list[Path]:
     return new_day
 
 
+def reusable_generation(generated: Path, arguments: dict[str, Any]) -> dict[str, Any] | None:
+    """The recorded measurements of `generated` when an earlier run generated it with exactly
+    these arguments (and finished: the record is written last); None otherwise."""
+    record_file = generated / GENERATED_RECORD
+    if not record_file.is_file():
+        return None
+    record = json.loads(record_file.read_text())
+    return record["result"] if record.get("arguments") == arguments else None
+
+
 def _load_average() -> list[float]:
     return [round(v, 2) for v in os.getloadavg()]
 
@@ -130,18 +143,20 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
         "machine": {"cpus": os.cpu_count(), "load_average_start": _load_average()},
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    measured(
-        "generate",
-        run_phase(
-            "generate",
-            work,
-            out=generated,
-            customers=scale.customers,
-            days=scale.days,
-            seed=options.seed,
-            format=options.ga4_format,
-        ),
-    )
+    arguments = {
+        "customers": scale.customers,
+        "days": scale.days,
+        "seed": options.seed,
+        "format": options.ga4_format,
+    }
+    reused = reusable_generation(generated, arguments) if options.reuse_generated else None
+    if reused is None:
+        (generated / GENERATED_RECORD).unlink(missing_ok=True)
+        generation = run_phase("generate", work, out=generated, **arguments)
+        write_json({"arguments": arguments, "result": generation}, generated / GENERATED_RECORD)
+    else:
+        generation = reused | {"reused": True}
+    measured("generate", generation)
     new_day = split_landing(generated, landing)
     measured("floor", run_phase("floor", work, landing=landing, database=work / "floor.duckdb"))
     (work / "floor.duckdb").unlink(missing_ok=True)
@@ -167,6 +182,7 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
     if options.json_path is not None:
         write_json(report, options.json_path)
     if not options.keep:
-        for folder in (generated, landing, warehouse.parent):
+        kept = (generated,) if options.reuse_generated else ()
+        for folder in {generated, landing, warehouse.parent}.difference(kept):
             shutil.rmtree(folder, ignore_errors=True)
     return report
