@@ -245,6 +245,7 @@ def _bench_run(args: argparse.Namespace) -> int:
         markov_paths=args.markov_paths,
         peers=not args.no_peers,
         keep=args.keep,
+        floor=not args.no_floor,
         reuse_generated=args.reuse_generated,
         json_path=Path(args.json) if args.json else None,
     )
@@ -431,6 +432,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep",
         action="store_true",
         help="keep the generated data, the warehouse and a copy of it after the full build",
+    )
+    bench_run.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="skip the floor (raw read); the run reports no full build / floor ratio",
     )
     bench_run.add_argument(
         "--reuse-generated",

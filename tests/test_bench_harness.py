@@ -141,6 +141,14 @@ def test_derived_figures_come_from_the_measurements_and_round_trip(tmp_path: Pat
     assert "4.00x" in table and "12.5%" in table
     # the rest of the wall time is shown, so the stage column adds up to the total
     assert "orchestration (rest)" in table and f"{8.0 - 7.0:>14.1f}" in table
+    # --no-floor: no ratio to a floor, and the peak is over the phases that ran
+    del report["floor"]
+    report["generate"]["peak_rss_bytes"] = 150
+    without_floor = derive(report)
+    assert without_floor["floor_seconds"] is None and without_floor["full_over_floor"] is None
+    assert without_floor["peak_rss_bytes"] == 150
+    report["derived"] = without_floor
+    assert "floor: not measured" in format_table(report)
 
 
 def test_peak_sampler_sees_a_child_that_holds_memory() -> None:

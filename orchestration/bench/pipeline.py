@@ -22,6 +22,7 @@ from typing import Any
 
 from orchestration.bench.memory import PeakSampler, children_maxrss_bytes
 from orchestration.bench.scale import Scale
+from orchestration.config import duckdb_memory_limit, duckdb_temp_directory
 from orchestration.loaders.sources import all_sources
 
 _DAY = re.compile(r"events_(\d{8})\.")
@@ -39,6 +40,7 @@ class BenchOptions:
     markov_paths: int = 1_000_000
     peers: bool = True
     keep: bool = False
+    floor: bool = True
     reuse_generated: bool = False  # `generated/` as an earlier run with the same arguments left it
     json_path: Path | None = None  # written after every phase, so a long run leaves partial numbers
 
@@ -138,6 +140,8 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
             "ga4_format": options.ga4_format,
             "seed": options.seed,
             "unit_tests": options.unit_tests,
+            "duckdb_memory_limit": duckdb_memory_limit(),
+            "duckdb_temp_directory": str(duckdb_temp_directory(warehouse)),
             "memory": "sampled /proc VmRSS sum over each phase's process tree every 0.1 s",
         },
         "machine": {"cpus": os.cpu_count(), "load_average_start": _load_average()},
@@ -158,8 +162,10 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
         generation = reused | {"reused": True}
     measured("generate", generation)
     new_day = split_landing(generated, landing)
-    measured("floor", run_phase("floor", work, landing=landing, database=work / "floor.duckdb"))
-    (work / "floor.duckdb").unlink(missing_ok=True)
+    if options.floor:
+        floor = run_phase("floor", work, landing=landing, database=work / "floor.duckdb")
+        measured("floor", floor)
+        (work / "floor.duckdb").unlink(missing_ok=True)
     run = {
         "landing": landing,
         "warehouse": warehouse,

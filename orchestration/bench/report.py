@@ -11,21 +11,24 @@ GIB = 1 << 30
 
 def derive(report: dict[str, Any]) -> dict[str, Any]:
     """Events per second, full build / floor, nightly / full, peak memory, cost per event."""
-    full, nightly, floor = report["full"], report["incremental"], report["floor"]
+    full, nightly, floor = report["full"], report["incremental"], report.get("floor")
+    floor_seconds = floor["seconds"] if floor else None
     events = full["ga4_events_in_raw"]
     new_events = nightly["ga4_events_in_raw"] - events
     return {
         "events": events,
         "new_day_events": new_events,
         "full_seconds": full["seconds"],
-        "floor_seconds": floor["seconds"],
+        "floor_seconds": floor_seconds,
         "incremental_seconds": nightly["seconds"],
         "events_per_second": events / full["seconds"] if full["seconds"] > 0 else None,
-        "full_over_floor": full["seconds"] / floor["seconds"] if floor["seconds"] > 0 else None,
+        "full_over_floor": full["seconds"] / floor_seconds if floor_seconds else None,
         "incremental_over_full": nightly["seconds"] / full["seconds"] if full["seconds"] else None,
         "microseconds_per_event": full["seconds"] / events * 1e6 if events else None,
         "peak_rss_bytes": max(
-            report[p]["peak_rss_bytes"] for p in ("generate", "floor", "full", "incremental")
+            report[p]["peak_rss_bytes"]
+            for p in ("generate", "floor", "full", "incremental")
+            if report.get(p)
         ),
         "peak_rss_full_bytes": full["peak_rss_bytes"],
         "warehouse_bytes": nightly["warehouse_bytes"],
@@ -87,6 +90,23 @@ def _peer_lines(peers: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+PHASE_LABELS = (
+    ("generate", "generate"),
+    ("floor", "floor"),
+    ("full", "full"),
+    ("nightly", "incremental"),
+)
+
+
+def _floor_lines(derived: dict[str, Any]) -> list[str]:
+    if derived["floor_seconds"] is None:
+        return ["  floor: not measured (--no-floor)"]
+    return [
+        f"  floor (DuckDB reads the same files, no transformation): {derived['floor_seconds']:.1f}s",
+        f"  full build / floor: {derived['full_over_floor']:.2f}x",
+    ]
+
+
 def format_table(report: dict[str, Any]) -> str:
     d = report["derived"]
     lines = [
@@ -95,13 +115,16 @@ def format_table(report: dict[str, Any]) -> str:
         f"GA4 as {report['settings']['ga4_format']}; unit tests "
         f"{'run' if report['settings']['unit_tests'] else 'skipped'}",
         *_stage_rows(report),
-        f"  floor (DuckDB reads the same files, no transformation): {d['floor_seconds']:.1f}s",
-        f"  full build / floor: {d['full_over_floor']:.2f}x;  nightly / full build: "
-        f"{d['incremental_over_full']:.1%};  {d['events_per_second']:,.0f} events/s "
-        f"({d['microseconds_per_event']:.1f} us/event)",
-        f"  peak memory (process tree): generate {_gib(report['generate']['peak_rss_bytes'])}, "
-        f"floor {_gib(report['floor']['peak_rss_bytes'])}, full {_gib(report['full']['peak_rss_bytes'])}, "
-        f"nightly {_gib(report['incremental']['peak_rss_bytes'])}",
+        *_floor_lines(d),
+        f"  nightly / full build: {d['incremental_over_full']:.1%};  "
+        f"{d['events_per_second']:,.0f} events/s ({d['microseconds_per_event']:.1f} us/event)",
+        "  peak memory (process tree): "
+        + ", ".join(
+            f"{label} {_gib(report[phase]['peak_rss_bytes'])}"
+            for label, phase in PHASE_LABELS
+            if report.get(phase)
+        )
+        + f"; DuckDB memory_limit {report['settings'].get('duckdb_memory_limit', '?')}",
         f"  warehouse {_gib(d['warehouse_bytes'])}, published {_gib(d['published_bytes'])}; "
         f"load average {report['machine']['load_average_start']} -> "
         f"{report['machine']['load_average_end']}",
