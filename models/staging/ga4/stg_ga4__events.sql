@@ -37,6 +37,13 @@
         and events.event_date >= (select first_event_date from reprocess_window)
     {%- endif %}
 {%- endset %}
+{#- An event's identity: user, timestamp, name and params. -#}
+{%- set event_key = journey.surrogate_key([
+    'events.user_pseudo_id',
+    'events.event_timestamp',
+    'events.event_name',
+    journey.ga4_serialize_params('events.event_params'),
+]) %}
 {%- set duplicate_group = journey.hash64(['events.user_pseudo_id', 'events.event_timestamp', 'events.event_name']) %}
 
 with
@@ -94,12 +101,7 @@ duplicate_candidates as (
         events._source_file,
         events._source_row,
         coalesce(source_files.is_intraday, false) as is_intraday,
-        {{ journey.surrogate_key([
-            'events.user_pseudo_id',
-            'events.event_timestamp',
-            'events.event_name',
-            journey.ga4_serialize_params('events.event_params'),
-        ]) }} as event_key
+        {{ event_key }} as event_key
     {{ eligible_from }}
     where {{ eligible_where }}
         and {{ duplicate_group }} in (select duplicate_group from shared_duplicate_groups)
@@ -131,12 +133,7 @@ deduplicated as (
 
     -- The wide rows, read once, less the dropped duplicates (a small build side).
     select
-        {{ journey.surrogate_key([
-            'events.user_pseudo_id',
-            'events.event_timestamp',
-            'events.event_name',
-            journey.ga4_serialize_params('events.event_params'),
-        ]) }} as event_key,
+        {{ event_key }} as event_key,
         coalesce(source_files.is_intraday, false) as is_intraday,
         events.*
     {{ eligible_from }}
