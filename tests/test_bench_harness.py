@@ -239,3 +239,21 @@ def test_loaders_spill_where_duckdb_would_unless_told_otherwise(
     assert spill_folder(warehouse) == str(tmp_path / "journey.duckdb.tmp")
     monkeypatch.setenv(TEMP_DIRECTORY_ENV, str(tmp_path / "spill"))
     assert spill_folder(warehouse) == str(tmp_path / "spill")
+
+
+@pytest.mark.parametrize("package", ["orchestration.clv", "orchestration.experiments"])
+def test_scipy_users_import_all_of_scipy_first(package: str) -> None:
+    """dbt runs Python models in threads; scipy imported piecemeal by two at once deadlocked."""
+    probe = (
+        "import sys, importlib; "
+        f"importlib.import_module('{package}'); "
+        "print(sorted(m for m in ('scipy.integrate', 'scipy.optimize', 'scipy.special', "
+        "'scipy.stats') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [
+        "['scipy.integrate',",
+        "'scipy.optimize',",
+        "'scipy.special',",
+        "'scipy.stats']",
+    ]

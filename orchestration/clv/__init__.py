@@ -6,6 +6,7 @@ programming stack. Published CDNOW results (Fader, Hardie & Lee 2005; Fader & Ha
 reproduced by tests/test_clv_fit.py.
 """
 
+import orchestration.scientific  # noqa: F401  (first: see that module)
 from orchestration.clv.bgnbd import fit_bgnbd
 from orchestration.clv.bgnbd_likelihood import bgnbd_log_likelihood
 from orchestration.clv.gamma_gamma import (

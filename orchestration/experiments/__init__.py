@@ -1,6 +1,7 @@
 """A/B test statistics for marts.mart_experiments: two-proportion z-test, Welch's t-test and the
 sample-ratio-mismatch chi-square, on per-variant aggregates (scipy.stats)."""
 
+import orchestration.scientific  # noqa: F401  (first: see that module)
 from orchestration.experiments.compare import FLOAT_COLUMNS, compare_variants, expected_shares
 from orchestration.experiments.stats import (
     MeanComparison,
