@@ -7,6 +7,13 @@ from pathlib import Path
 from typing import Any
 
 GIB = 1 << 30
+# (label in the table, key in the report) of each measured phase; the floor may be left out
+PHASE_LABELS = (
+    ("generate", "generate"),
+    ("floor", "floor"),
+    ("full", "full"),
+    ("nightly", "incremental"),
+)
 
 
 def derive(report: dict[str, Any]) -> dict[str, Any]:
@@ -26,9 +33,7 @@ def derive(report: dict[str, Any]) -> dict[str, Any]:
         "incremental_over_full": nightly["seconds"] / full["seconds"] if full["seconds"] else None,
         "microseconds_per_event": full["seconds"] / events * 1e6 if events else None,
         "peak_rss_bytes": max(
-            report[p]["peak_rss_bytes"]
-            for p in ("generate", "floor", "full", "incremental")
-            if report.get(p)
+            report[phase]["peak_rss_bytes"] for _, phase in PHASE_LABELS if report.get(phase)
         ),
         "peak_rss_full_bytes": full["peak_rss_bytes"],
         "warehouse_bytes": nightly["warehouse_bytes"],
@@ -88,14 +93,6 @@ def _peer_lines(peers: dict[str, Any] | None) -> list[str]:
             f"markov {a['markov_seconds']:.2f}s, shapley {a['shapley_seconds']:.2f}s"
         )
     return lines
-
-
-PHASE_LABELS = (
-    ("generate", "generate"),
-    ("floor", "floor"),
-    ("full", "full"),
-    ("nightly", "incremental"),
-)
 
 
 def _floor_lines(derived: dict[str, Any]) -> list[str]:
