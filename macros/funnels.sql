@@ -80,6 +80,90 @@
     '{{ (value | string).replace("'", "''") }}'
 {%- endmacro %}
 
+{#- The funnel models are incremental (README "Incremental runs") when every funnel is a session
+    funnel without a channel step, on engines with DELETE (not Spark's Parquet tables): such an entry
+    depends only on its own session's events. An N-day funnel follows a customer_key, which an
+    identity merge can change for sessions of any age, and a channel step follows the channel seeds,
+    which relabel old sessions: with either, the funnel models are tables rebuilt every run. -#}
+{% macro funnels_incremental() -%}
+    {%- set session_only = [] -%}
+    {%- for f in journey.funnel_definitions() -%}
+        {%- if f['window_days'] is not none -%}{%- do session_only.append(false) -%}{%- endif -%}
+        {%- for s in f['steps'] if s['channel'] is not none -%}{%- do session_only.append(false) -%}{%- endfor -%}
+    {%- endfor -%}
+    {{ return(target.type != 'spark' and session_only | length == 0) }}
+{%- endmacro %}
+
+{#- Hash of the funnel definitions (var `funnels` as validated): stored in every row of the
+    incremental funnel models, whose incremental runs rebuild everything when a row carries another
+    (config reprocess_all_when, macros/incremental.sql), so editing a funnel needs no full refresh. -#}
+{% macro funnels_definition_hash() -%}
+    {{ return(local_md5(tojson(journey.funnel_definitions()))) }}
+{%- endmacro %}
+
+{#- A previous row built with other funnel definitions (or before the hash existed). -#}
+{% macro funnels_reprocess_all_when() -%}
+    {{ return("coalesce(funnels_definition_hash, '') <> '" ~ journey.funnels_definition_hash() ~ "'") }}
+{%- endmacro %}
+
+{#- Config of the funnel models: when incremental, rows are replaced per entry session (column
+    `session_column`) and by the session's newest event date (int_ga4__sessions.last_event_date), like
+    int_ga4__sessions. -#}
+{% macro funnels_model_config(session_column) -%}
+    {%- if journey.funnels_incremental() -%}
+        {{ return({
+            'materialized': 'incremental',
+            'incremental_strategy': 'reprocess_window',
+            'unique_key': session_column,
+            'reprocess_date_column': 'session_last_event_date',
+            'reprocess_all_when': journey.funnels_reprocess_all_when(),
+        }) }}
+    {%- endif -%}
+    {{ return({'materialized': 'table'}) }}
+{%- endmacro %}
+
+{#- Incremental run of a funnel model: CTEs reprocess_window and rebuilt_sessions (followed by a
+    comma). The rebuilt sessions are those int_ga4__sessions holds with a newest event date in the
+    window, and those the previous build (`relation`, its entry sessions in `session_column`) holds
+    there: a session whose events in the
+    window disappeared is rebuilt from what is left of it, wherever that now ends. Every session
+    int_ga4__session_events rebuilt is among them (its window starts no earlier than this one). -#}
+{% macro funnel_rebuilt_sessions(relation, session_column) -%}
+    {#- `relation` is a plain name (a fixture) in dbt unit tests -#}
+    {%- if relation is string or not execute -%}
+        {%- set built_by_this_version = true -%}
+    {%- else -%}
+        {%- set built_columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {%- set built_by_this_version = 'funnels_definition_hash' in built_columns -%}
+    {%- endif -%}
+    reprocess_window as (
+
+        {% if built_by_this_version -%}
+        select {{ journey.incremental_reprocess_from(relation, 'session_last_event_date', journey.funnels_reprocess_all_when()) }} as first_date
+        {%- else -%}
+        -- the previous build predates these columns: rebuild everything
+        select cast('1900-01-01' as date) as first_date
+        {%- endif %}
+
+    ),
+
+    rebuilt_sessions as (
+
+        select session_key
+        from {{ ref('int_ga4__sessions') }}
+        where last_event_date >= (select first_date from reprocess_window)
+        {%- if built_by_this_version %}
+
+        union
+
+        select {{ session_column }}
+        from {{ relation }}
+        where session_last_event_date >= (select first_date from reprocess_window)
+        {%- endif %}
+
+    ),
+{%- endmacro %}
+
 {#- Largest number of steps over all funnels. -#}
 {% macro funnel_max_steps() -%}
     {%- set n = [] -%}
@@ -108,9 +192,12 @@
 
 {#- Candidate events of funnel steps: one row per (funnel, step, matching consented event), with the
     funnel's partition key (session_key for session funnels, customer_key for N-day funnels).
-    Only steps with step_number <= max_step (all when none). Reads int_ga4__session_events once,
-    filtered to the configured event names, joined to fct_sessions for customer and channel. -#}
-{% macro funnel_step_events_sql(max_step=none) -%}
+    Only steps with step_number <= max_step (all when none), and only events of the sessions in CTE
+    `rebuilt_sessions` when given. Reads int_ga4__session_events once, filtered to the configured
+    event names, joined to int_ga4__sessions for the session's date, channel and newest event date,
+    and, when an N-day funnel is configured, to fct_sessions for its customer (null otherwise). -#}
+{% macro funnel_step_events_sql(max_step=none, rebuilt_sessions=none) -%}
+    {%- set has_day_funnels = journey.funnel_definitions() | selectattr('window_days') | list | length > 0 -%}
     {%- set funnels = journey.funnel_definitions() -%}
     {%- set events = [] -%}
     {%- for f in funnels -%}{%- for s in f['steps'] -%}
@@ -125,13 +212,21 @@
             e.event_timestamp_micros,
             e.event_name,
             e.page_path,
-            s.customer_key,
+            {{ 'customers.customer_key' if has_day_funnels else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as customer_key,
             s.channel_group,
-            s.session_date
+            s.session_date,
+            s.last_event_date as session_last_event_date
         from {{ ref('int_ga4__session_events') }} as e
-        inner join {{ ref('fct_sessions') }} as s
+        inner join {{ ref('int_ga4__sessions') }} as s
             on e.session_key = s.session_key
+        {%- if has_day_funnels %}
+        inner join {{ ref('fct_sessions') }} as customers
+            on e.session_key = customers.session_key
+        {%- endif %}
         where e.event_name in ({%- for ev in events -%}{{ journey.funnel_literal(ev) }}{{ ", " if not loop.last }}{%- endfor -%})
+        {%- if rebuilt_sessions %}
+            and e.session_key in (select session_key from {{ rebuilt_sessions }})
+        {%- endif %}
     )
     {% set parts = [] -%}
     {%- for f in funnels -%}{%- for s in f['steps'] if (max_step is none or s['number'] <= max_step) -%}
@@ -148,6 +243,7 @@
         session_key,
         customer_key,
         session_date,
+        session_last_event_date,
         event_index,
         event_at,
         event_timestamp_micros

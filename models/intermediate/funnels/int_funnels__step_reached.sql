@@ -1,24 +1,35 @@
+{{ config(**journey.funnels_model_config('entry_session_key')) }}
+-- depends_on: {{ ref('fct_sessions') }}
 {#- One row per funnel entry and step reached (long format, SPEC section 6). Closed funnel: step k is
     reached at the earliest matching event strictly after the event that reached step k-1 (later in
     time, or the same micro-second and later in the same session's event order) and within the
     window: the entry's session for session funnels, [entered_at, entered_at + N days) of the same
     customer for N-day funnels. Greedy earliest matching is optimal for a closed funnel: reaching a
     step as early as possible leaves the most room for the next one. One join per step, each
-    partitioned by session (or customer), so cost grows linearly with events. -#}
+    partitioned by session (or customer), so cost grows linearly with events.
+    Incremental like int_funnels__entries: a run rebuilds the steps of the entries of the sessions in
+    the window. -#}
 
 {%- set max_steps = journey.funnel_max_steps() %}
 
 with
 
+{% if is_incremental() -%}
+{{ journey.funnel_rebuilt_sessions(this, 'entry_session_key') }}
+
+{% endif -%}
 entries as (
 
     select * from {{ ref('int_funnels__entries') }}
+    {%- if is_incremental() %}
+    where session_key in (select session_key from rebuilt_sessions)
+    {%- endif %}
 
 ),
 
 step_events as (
 
-    {{ journey.funnel_step_events_sql() }}
+    {{ journey.funnel_step_events_sql(rebuilt_sessions=('rebuilt_sessions' if is_incremental() else none)) }}
 
 ),
 
@@ -35,7 +46,9 @@ reached_1 as (
         entry_event_index as event_index,
         entered_at as reached_at,
         entered_at_micros as event_timestamp_micros,
-        cast(null as {{ dbt.type_bigint() }}) as previous_micros
+        cast(null as {{ dbt.type_bigint() }}) as previous_micros,
+        session_key as entry_session_key,
+        session_last_event_date
     from entries
 
 ){% for k in range(2, max_steps + 1) %},
@@ -54,6 +67,8 @@ candidates_{{ k }} as (
         c.event_at as reached_at,
         c.event_timestamp_micros,
         p.event_timestamp_micros as previous_micros,
+        p.entry_session_key,
+        p.session_last_event_date,
         cast(row_number() over (
             partition by p.funnel_name, p.entry_key
             order by c.event_timestamp_micros, c.session_key, c.event_index
@@ -72,7 +87,8 @@ reached_{{ k }} as (
 
     select
         funnel_name, entry_key, window_end_micros, partition_key, step_number, event_key, session_key,
-        event_index, reached_at, event_timestamp_micros, previous_micros
+        event_index, reached_at, event_timestamp_micros, previous_micros, entry_session_key,
+        session_last_event_date
     from candidates_{{ k }}
     where candidate_rank = 1
 
@@ -103,7 +119,10 @@ select
     reached.session_key,
     reached.reached_at,
     cast((reached.event_timestamp_micros - reached.previous_micros) as {{ journey.funnel_type_double() }})
-        / 1000000 as seconds_from_previous_step
+        / 1000000 as seconds_from_previous_step,
+    reached.entry_session_key,
+    reached.session_last_event_date,
+    cast('{{ journey.funnels_definition_hash() }}' as {{ dbt.type_string() }}) as funnels_definition_hash
 from reached
 inner join steps
     on reached.funnel_name = steps.funnel_name

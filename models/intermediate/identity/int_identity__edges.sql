@@ -12,7 +12,6 @@
     of them would be a guess). Cut edges stay in this model (is_cut) and are listed in
     marts.mart_identity_cut_edges. -#}
 
-{%- set require_consent = var('require_analytics_consent', true) %}
 {%- set max_anchors = var('identity_max_persons_per_device', 2) | int %}
 {%- set max_emails = var('identity_max_emails_per_device', 1) | int %}
 {%- set max_user_ids = var('identity_max_user_ids_per_device', 1) | int %}
@@ -21,12 +20,10 @@ with
 
 events as (
 
-    select user_pseudo_id, user_id, transaction_id, subscriber_id, event_at
-    from {{ ref('stg_ga4__events') }}
-    where (user_id is not null or transaction_id is not null or subscriber_id is not null)
-    {%- if require_consent %}
-        and has_analytics_consent
-    {%- endif %}
+    -- per-day roll-up of the GA4 events, consent-filtered already: first_seen_at is the earliest event
+    select user_pseudo_id, user_id, transaction_id, subscriber_id, first_seen_at as event_at
+    from {{ ref('int_identity__ga4_sightings') }}
+    where user_id is not null or transaction_id is not null or subscriber_id is not null
 
 ),
 

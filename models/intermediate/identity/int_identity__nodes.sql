@@ -3,19 +3,15 @@
     every device, user_id, email, order and CRM contact gets a customer_key. With
     var('require_analytics_consent') on (default), GA4 identifiers come only from events with analytics
     consent, the events the session models keep: a device seen only without consent is not an
-    identifier at all. -#}
-
-{%- set require_consent = var('require_analytics_consent', true) %}
+    identifier at all. GA4 identifiers come from the per-day roll-up int_identity__ga4_sightings. -#}
 
 with
 
 events as (
 
-    select user_pseudo_id, user_id, event_at
-    from {{ ref('stg_ga4__events') }}
-    {%- if require_consent %}
-    where has_analytics_consent
-    {%- endif %}
+    -- consent-filtered already (int_identity__ga4_sightings)
+    select user_pseudo_id, user_id, first_seen_at as event_at
+    from {{ ref('int_identity__ga4_sightings') }}
 
 ),
 

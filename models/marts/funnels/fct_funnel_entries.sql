@@ -32,7 +32,7 @@ reached as (
 sessions as (
 
     select
-        session_key, default_channel_group, channel_group, device_category, country,
+        session_key, customer_key, default_channel_group, channel_group, device_category, country,
         source, medium, campaign
     from {{ ref('fct_sessions') }}
 
@@ -44,7 +44,7 @@ select
     entries.funnel_window,
     entries.window_days,
     entries.session_key,
-    entries.customer_key,
+    sessions.customer_key,
     entries.entered_at,
     entries.entry_date,
     sessions.default_channel_group,
@@ -60,7 +60,8 @@ select
     reached.steps_reached = reached.step_count as is_completed,
     reached.completed_at,
     case
-        when reached.steps_reached = reached.step_count then reached.seconds_from_entry_to_furthest_step
+        -- rounded to the micro-second the gaps are measured in: the sum of doubles depends on row order
+        when reached.steps_reached = reached.step_count then round(reached.seconds_from_entry_to_furthest_step, 6)
     end as seconds_to_complete
 from entries
 inner join reached
