@@ -20,6 +20,7 @@ RUN_METADATA_COLUMNS = frozenset(
         "fit_seconds",  # CLV fits: duration of the fit
         "fit_date",  # mart_clv_model_fit: the run's date
         "clv_model_fit_key",  # mart_clv_model_fit: surrogate key of (fit_date, model)
+        "_dbt_invocation_id",  # incremental models: the dbt invocation that wrote the row
     }
 )
 

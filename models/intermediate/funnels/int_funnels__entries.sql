@@ -91,5 +91,6 @@ select
     entries.session_date as entry_date,
     entries.partition_key,
     entries.session_last_event_date,
-    cast('{{ journey.funnels_definition_hash() }}' as {{ dbt.type_string() }}) as funnels_definition_hash
+    cast('{{ journey.funnels_definition_hash() }}' as {{ dbt.type_string() }}) as funnels_definition_hash,
+    {{ journey.invocation_id_column() }}
 from entries

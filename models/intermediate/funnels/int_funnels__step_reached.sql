@@ -122,7 +122,8 @@ select
         / 1000000 as seconds_from_previous_step,
     reached.entry_session_key,
     reached.session_last_event_date,
-    cast('{{ journey.funnels_definition_hash() }}' as {{ dbt.type_string() }}) as funnels_definition_hash
+    cast('{{ journey.funnels_definition_hash() }}' as {{ dbt.type_string() }}) as funnels_definition_hash,
+    {{ journey.invocation_id_column() }}
 from reached
 inner join steps
     on reached.funnel_name = steps.funnel_name

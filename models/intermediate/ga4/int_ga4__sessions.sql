@@ -501,8 +501,13 @@ relabelled_sessions as (
 
 {% endif -%}
 
-select * from final
-{%- if reprocessed %}
-union all
-select * from relabelled_sessions
-{%- endif %}
+select
+    *,
+    {{ journey.invocation_id_column() }}
+from (
+    select * from final
+    {%- if reprocessed %}
+    union all
+    select * from relabelled_sessions
+    {%- endif %}
+) as written_sessions

@@ -330,4 +330,7 @@ final as (
 
 )
 
-select * from final
+select
+    *,
+    {{ journey.invocation_id_column() }}
+from final
