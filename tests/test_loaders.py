@@ -129,6 +129,35 @@ def test_same_files_twice_change_nothing(landing: Path, warehouse: Path) -> None
     assert all(f.status == "unchanged" for r in reports for f in r.files)
 
 
+def test_unchanged_files_are_not_read_again(landing: Path, warehouse: Path, monkeypatch) -> None:
+    from orchestration.loaders import manifest
+
+    hashed: list[str] = []
+    sha256_of = manifest.sha256_of
+
+    def counting(path: Path) -> str:
+        hashed.append(path.relative_to(landing).as_posix())
+        return sha256_of(path)
+
+    monkeypatch.setattr(manifest, "sha256_of", counting)
+    files = sorted(p.relative_to(landing).as_posix() for p in landing.rglob("*") if p.is_file())
+    # The fixture wrote every file just now: their stats are not trusted yet, they are read again.
+    load_all(warehouse, landing)
+    load_all(warehouse, landing)
+    assert sorted(hashed) == sorted(files * 2)
+    monkeypatch.setattr(manifest, "RACY_SECONDS", 0.0)
+    load_all(warehouse, landing)
+    hashed.clear()
+    load_all(warehouse, landing)
+    assert hashed == []
+    # Written again with the same bytes (its change time moves): read and hashed, still unchanged.
+    day_two = landing / "ga4" / "events_20240102.json.gz"
+    day_two.write_bytes(day_two.read_bytes())
+    reports = load_all(warehouse, landing)
+    assert hashed == ["ga4/events_20240102.json.gz"]
+    assert all(f.status == "unchanged" for r in reports for f in r.files)
+
+
 def test_redelivered_file_replaces_only_its_rows(landing: Path, warehouse: Path) -> None:
     load_all(warehouse, landing)
     day_two_before = query(

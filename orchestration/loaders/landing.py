@@ -270,8 +270,8 @@ def load_file(
     """Load one file in its own transaction; LoadError (recorded as failed) if it is rejected.
     `print_`: the file's fingerprint when the caller has it."""
     rel = path.relative_to(landing).as_posix()
-    print_ = print_ or manifest.fingerprint(path)
     current = manifest.current(con, rel)
+    print_ = print_ or manifest.fingerprint(path, current)
     if _unchanged(current, print_):
         return FileOutcome(rel, "unchanged")
     earlier = manifest.loaded_elsewhere(con, source.table, print_.sha256, rel)
@@ -352,7 +352,18 @@ def load_source(
     a rejected file is reported and the next one still loads."""
     policy = policy or policy_for(source.table, list(all_raw_tables()))
     report = SourceReport(source.table, policy)
-    prints = {path: manifest.fingerprint(path) for path in files_of(landing, source)}
+    prints: dict[Path, manifest.Fingerprint] = {}
+    for path in files_of(landing, source):
+        rel = path.relative_to(landing).as_posix()
+        current = manifest.current(con, rel)
+        prints[path] = print_ = manifest.fingerprint(path, current)
+        if (
+            print_.stat is not None
+            and current is not None
+            and current.file_hash == print_.sha256
+            and current.file_stat != print_.stat
+        ):
+            manifest.remember_stat(con, rel, print_)
     for group in _read_groups(con, landing, source, prints):
         outcomes: dict[str, FileOutcome] = {}
         if len(group) > 1 and isinstance(source, Ga4Source):

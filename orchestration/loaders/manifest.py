@@ -8,6 +8,7 @@ no source's file pattern; not loaded).
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,12 +25,14 @@ CREATE TABLE IF NOT EXISTS {MANIFEST_TABLE} (
   loaded_at TIMESTAMP NOT NULL,    -- UTC
   status VARCHAR NOT NULL,         -- loaded | replaced | failed | duplicate | ignored
   message VARCHAR,                 -- why it failed or was skipped, or notes (new columns, header only)
-  quarantined_rows BIGINT          -- bad rows kept in raw.quarantine (policy quarantine_rows)
+  quarantined_rows BIGINT,         -- bad rows kept in raw.quarantine (policy quarantine_rows)
+  file_stat VARCHAR                -- the file version on disk: device, inode, size, mtime, ctime
 )
 """
-# Warehouses created before quarantined_rows existed get it added.
+# Warehouses created before quarantined_rows / file_stat existed get them added.
 MANIFEST_MIGRATIONS = (
     f"ALTER TABLE {MANIFEST_TABLE} ADD COLUMN IF NOT EXISTS quarantined_rows BIGINT",
+    f"ALTER TABLE {MANIFEST_TABLE} ADD COLUMN IF NOT EXISTS file_stat VARCHAR",
 )
 
 LOADED_STATUSES = ("loaded", "replaced")
@@ -41,24 +44,65 @@ _HOLDING_STATUSES = (*LOADED_STATUSES, "duplicate")
 class Fingerprint:
     size: int
     sha256: str
+    stat: str | None = None  # file_stat(path) when the fingerprint was taken
 
 
 @dataclass(frozen=True)
 class Entry:
     file_hash: str
     status: str
+    file_stat: str | None = None
 
     @property
     def has_rows(self) -> bool:
         return self.status in LOADED_STATUSES
 
 
-def fingerprint(path: Path) -> Fingerprint:
+# A file changed less than this long ago may change again within the file system's timestamp
+# resolution without its stat changing ("racy" in git's words): its stat is not trusted.
+RACY_SECONDS = 2.0
+
+
+def file_stat(path: Path) -> str | None:
+    """The version of the file on disk: device, inode, size, modification and change time (ns);
+    None for a file changed in the last RACY_SECONDS. Every write to a file moves its change time,
+    which no tool can set back."""
+    st = path.stat()
+    if time.time_ns() - st.st_ctime_ns < RACY_SECONDS * 1e9:
+        return None
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return Fingerprint(size=path.stat().st_size, sha256=digest.hexdigest())
+    return digest.hexdigest()
+
+
+def fingerprint(path: Path, recorded: Entry | None = None) -> Fingerprint:
+    """Size and sha256 of the file. The hash is taken from `recorded` (the manifest's entry of this
+    path) without reading the file when the file is still the version that entry recorded (same
+    file_stat): a nightly run then does not read 90 days of unchanged exports again (5 s of the
+    nightly run at 10M events, about a minute at 100M)."""
+    stat = file_stat(path)
+    size = path.stat().st_size
+    if stat is not None and recorded is not None and recorded.file_stat == stat:
+        return Fingerprint(size=size, sha256=recorded.file_hash, stat=stat)
+    return Fingerprint(size=size, sha256=sha256_of(path), stat=stat)
+
+
+def remember_stat(con: duckdb.DuckDBPyConnection, file_path: str, print_: Fingerprint) -> None:
+    """Record the stat of a file found unchanged by its hash (its recorded stat was missing, racy
+    or from before a copy), so the next run need not read it again."""
+    con.execute(
+        f"""
+        update {MANIFEST_TABLE} set file_stat = ?
+        where file_path = ? and file_hash = ? and file_stat is distinct from ?
+        """,
+        [print_.stat, file_path, print_.sha256, print_.stat],
+    )
 
 
 def _latest(
@@ -66,7 +110,7 @@ def _latest(
 ) -> Entry | None:
     rows = con.execute(
         f"""
-        select file_hash, status from {MANIFEST_TABLE}
+        select file_hash, status, file_stat from {MANIFEST_TABLE}
         where file_path = ? and status in {statuses}
         order by loaded_at desc limit 1
         """,
@@ -117,8 +161,8 @@ def record(
     con.execute(
         f"""
         insert into {MANIFEST_TABLE} (file_path, source_table, file_size, file_hash, row_count,
-            loaded_at, status, message, quarantined_rows)
-        values (?, ?, ?, ?, ?, cast(timezone('UTC', now()) as timestamp), ?, ?, ?)
+            loaded_at, status, message, quarantined_rows, file_stat)
+        values (?, ?, ?, ?, ?, cast(timezone('UTC', now()) as timestamp), ?, ?, ?, ?)
         """,
         [
             file_path,
@@ -129,5 +173,6 @@ def record(
             status,
             message,
             quarantined_rows,
+            print_.stat,
         ],
     )
