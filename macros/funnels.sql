@@ -86,12 +86,13 @@
     identity merge can change for sessions of any age, and a channel step follows the channel seeds,
     which relabel old sessions: with either, the funnel models are tables rebuilt every run. -#}
 {% macro funnels_incremental() -%}
-    {%- set session_only = [] -%}
-    {%- for f in journey.funnel_definitions() -%}
-        {%- if f['window_days'] is not none -%}{%- do session_only.append(false) -%}{%- endif -%}
-        {%- for s in f['steps'] if s['channel'] is not none -%}{%- do session_only.append(false) -%}{%- endfor -%}
+    {%- set funnels = journey.funnel_definitions() -%}
+    {%- set day_funnels = funnels | selectattr('window_days') | list -%}
+    {%- set channel_steps = [] -%}
+    {%- for f in funnels -%}
+        {%- do channel_steps.extend(f['steps'] | rejectattr('channel', 'none') | list) -%}
     {%- endfor -%}
-    {{ return(target.type != 'spark' and session_only | length == 0) }}
+    {{ return(target.type != 'spark' and day_funnels | length == 0 and channel_steps | length == 0) }}
 {%- endmacro %}
 
 {#- Hash of the funnel definitions (var `funnels` as validated): stored in every row of the
@@ -125,9 +126,10 @@
 {#- Incremental run of a funnel model: CTEs reprocess_window and rebuilt_sessions (followed by a
     comma). The rebuilt sessions are those int_ga4__sessions holds with a newest event date in the
     window, and those the previous build (`relation`, its entry sessions in `session_column`) holds
-    there: a session whose events in the
-    window disappeared is rebuilt from what is left of it, wherever that now ends. Every session
-    int_ga4__session_events rebuilt is among them (its window starts no earlier than this one). -#}
+    there: a session whose events in the window disappeared is rebuilt from what is left of it,
+    wherever that now ends. Every session int_ga4__session_events rebuilt is among them (its window
+    starts no earlier than this one). A previous build made before these columns existed is rebuilt
+    whole. -#}
 {% macro funnel_rebuilt_sessions(relation, session_column) -%}
     {#- `relation` is a plain name (a fixture) in dbt unit tests -#}
     {%- if relation is string or not execute -%}
@@ -197,8 +199,8 @@
     event names, joined to int_ga4__sessions for the session's date, channel and newest event date,
     and, when an N-day funnel is configured, to fct_sessions for its customer (null otherwise). -#}
 {% macro funnel_step_events_sql(max_step=none, rebuilt_sessions=none) -%}
-    {%- set has_day_funnels = journey.funnel_definitions() | selectattr('window_days') | list | length > 0 -%}
     {%- set funnels = journey.funnel_definitions() -%}
+    {%- set has_day_funnels = funnels | selectattr('window_days') | list | length > 0 -%}
     {%- set events = [] -%}
     {%- for f in funnels -%}{%- for s in f['steps'] -%}
         {%- if s['event'] not in events and (max_step is none or s['number'] <= max_step) -%}{%- do events.append(s['event']) -%}{%- endif -%}
