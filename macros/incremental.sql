@@ -25,21 +25,21 @@
     (get_incremental_reprocess_window_sql) both evaluate it on the unchanged previous build, so they
     agree on the window. -#}
 {% macro incremental_reprocess_from(relation, date_column, reprocess_all_when=none) -%}
+    {%- set window_start -%}
+        coalesce(
+            cast({{ dbt.dateadd('day', -1 * journey.incremental_lookback_days(), 'max(' ~ date_column ~ ')') }} as date),
+            cast('1900-01-01' as date)
+        )
+    {%- endset -%}
     (
         select
         {%- if reprocess_all_when %}
             case when max(case when {{ reprocess_all_when }} then 1 else 0 end) = 1
                 then cast('1900-01-01' as date)
-                else coalesce(
-                    cast({{ dbt.dateadd('day', -1 * journey.incremental_lookback_days(), 'max(' ~ date_column ~ ')') }} as date),
-                    cast('1900-01-01' as date)
-                )
+                else {{ window_start }}
             end
         {%- else %}
-            coalesce(
-                cast({{ dbt.dateadd('day', -1 * journey.incremental_lookback_days(), 'max(' ~ date_column ~ ')') }} as date),
-                cast('1900-01-01' as date)
-            )
+            {{ window_start }}
         {%- endif %}
         from {{ relation }}
     )

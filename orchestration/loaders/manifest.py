@@ -8,6 +8,7 @@ no source's file pattern; not loaded).
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,7 @@ _HOLDING_STATUSES = (*LOADED_STATUSES, "duplicate")
 class Fingerprint:
     size: int
     sha256: str
-    stat: str | None = None  # file_stat(path) when the fingerprint was taken
+    stat: str | None = None  # file_stat of the file when the fingerprint was taken
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,10 @@ class Entry:
 RACY_SECONDS = 2.0
 
 
-def file_stat(path: Path) -> str | None:
-    """The version of the file on disk: device, inode, size, modification and change time (ns);
+def file_stat(st: os.stat_result) -> str | None:
+    """The version of a file on disk: device, inode, size, modification and change time (ns);
     None for a file changed in the last RACY_SECONDS. Every write to a file moves its change time,
     which no tool can set back."""
-    st = path.stat()
     if time.time_ns() - st.st_ctime_ns < RACY_SECONDS * 1e9:
         return None
     return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
@@ -86,11 +86,11 @@ def fingerprint(path: Path, recorded: Entry | None = None) -> Fingerprint:
     path) without reading the file when the file is still the version that entry recorded (same
     file_stat): a nightly run then does not read 90 days of unchanged exports again (5 s of the
     nightly run at 10M events, about a minute at 100M)."""
-    stat = file_stat(path)
-    size = path.stat().st_size
+    st = path.stat()
+    stat = file_stat(st)
     if stat is not None and recorded is not None and recorded.file_stat == stat:
-        return Fingerprint(size=size, sha256=recorded.file_hash, stat=stat)
-    return Fingerprint(size=size, sha256=sha256_of(path), stat=stat)
+        return Fingerprint(size=st.st_size, sha256=recorded.file_hash, stat=stat)
+    return Fingerprint(size=st.st_size, sha256=sha256_of(path), stat=stat)
 
 
 def remember_stat(con: duckdb.DuckDBPyConnection, file_path: str, print_: Fingerprint) -> None:
