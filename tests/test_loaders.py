@@ -447,3 +447,25 @@ def test_ga4_files_read_together_load_exactly_as_one_by_one(
     for source_file, row, url in rows:
         day = source_file[-10:-8]
         assert url == f"https://shop.example/p{first_line[day] + row - 1}"
+
+
+def test_ga4_batch_whose_typed_read_fails_loads_exactly_as_one_by_one(
+    landing: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A day with every field present and none new, but a timestamp that is not an integer, makes
+    the batch's one typed read fail: every file of the batch is then read on its own, and what
+    loads, fails and is reported equals batching off."""
+    ga4 = landing / "ga4"
+    for day in range(3, 6):
+        write_ga4(ga4 / f"events_2024010{day}.json.gz", [ga4_event(day * 10 + i) for i in range(3)])
+    untypable = [ga4_event(i) for i in range(70, 73)]
+    untypable[1]["event_timestamp"] = "yesterday"
+    write_ga4(ga4 / "events_20240106.json.gz", untypable)
+    together, one_by_one = (
+        _load_ga4_landing(landing, tmp_path / f"wh_{mb}" / "journey.duckdb", mb, monkeypatch)
+        for mb in (64, 0)
+    )
+    assert together == one_by_one
+    outcomes = {o[0]: o[1:3] for o in together["outcomes"]}
+    assert outcomes["ga4/events_20240106.json.gz"][0] == "failed"
+    assert outcomes["ga4/events_20240105.json.gz"] == ("loaded", 3)
