@@ -6,7 +6,9 @@ An analyst's new model fails CI here, with the file and the fix, when it:
 - is not documented in its folder's `_<folder>__models.yml` (a model description and a description
   for every column listed there, at least one column listed);
 - has no data test and no unit test;
-- is a mart without an enforced contract (the BI contract: every column declared with its type).
+- is a mart without an enforced contract (the BI contract: every column declared with its type);
+- has a not_null data test on a column its enforced contract declares not_null: the table is
+  created with NOT NULL, so the build itself rejects a null and the test can never fail.
 """
 
 from __future__ import annotations
@@ -74,12 +76,31 @@ def _documentation_problems(node: dict[str, Any], path: PurePosixPath) -> list[s
     return problems
 
 
+def _constrained_not_null(model: dict[str, Any], column: str | None) -> bool:
+    """The model's enforced contract declares `column` not_null (DuckDB then creates it NOT NULL)."""
+    if not (model.get("config", {}).get("contract") or {}).get("enforced") or column is None:
+        return False
+    constraints = (model.get("columns") or {}).get(column, {}).get("constraints") or []
+    return any(constraint.get("type") == "not_null" for constraint in constraints)
+
+
 def check_manifest(manifest: dict[str, Any], project: str = "journey") -> list[Violation]:
     """Every convention violation of the project's models, in path order."""
     tested: set[str] = set()
-    for node in manifest.get("nodes", {}).values():
+    unfailable: dict[str, list[str]] = {}
+    nodes = manifest.get("nodes", {})
+    for node in nodes.values():
         if node.get("resource_type") == "test":
             tested.update(node.get("depends_on", {}).get("nodes", []))
+            metadata = node.get("test_metadata") or {}
+            model = nodes.get(node.get("attached_node") or "")
+            column = (metadata.get("kwargs") or {}).get("column_name")
+            if (
+                metadata.get("name") == "not_null"
+                and model
+                and _constrained_not_null(model, column)
+            ):
+                unfailable.setdefault(node["attached_node"], []).append(column)
     for unit_test in manifest.get("unit_tests", {}).values():
         tested.update(unit_test.get("depends_on", {}).get("nodes", []))
 
@@ -100,6 +121,12 @@ def check_manifest(manifest: dict[str, Any], project: str = "journey") -> list[V
             problems.append(
                 "marts are the BI contract: set config: {contract: {enforced: true}} "
                 "and a data_type for every column"
+            )
+        if unfailable.get(unique_id):
+            problems.append(
+                "not_null tests that cannot fail (the enforced contract's not_null constraint "
+                f"already rejects nulls at build): remove them from columns "
+                f"{', '.join(sorted(unfailable[unique_id]))}"
             )
         violations += [Violation(name, str(path), problem) for problem in problems]
     return sorted(violations, key=lambda v: (v.path, v.problem))

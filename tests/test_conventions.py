@@ -105,6 +105,62 @@ def test_staging_and_intermediate_prefixes():
     assert any("named int_" in p for p in _problems(intermediate))
 
 
+@pytest.mark.parametrize(
+    ("enforced", "constraints", "flagged"),
+    [
+        (True, [{"type": "not_null"}], True),
+        (False, [{"type": "not_null"}], False),
+        (True, [], False),
+    ],
+)
+def test_a_not_null_test_the_contract_makes_unfailable_is_flagged(enforced, constraints, flagged):
+    """Only where the enforced contract declares the column not_null can the test never fail."""
+    model = _changed(
+        columns={"visit_key": {"description": "The visit.", "constraints": constraints}},
+        config={"contract": {"enforced": enforced}},
+    )
+    manifest = _manifest(model)
+    manifest["nodes"]["test.journey.not_null_fct_visits"] = TEST | {
+        "attached_node": "model.journey.fct_visits",
+        "test_metadata": {"name": "not_null", "kwargs": {"column_name": "visit_key"}},
+    }
+    problems = [str(v) for v in check_manifest(manifest)]
+    unfailable = [p for p in problems if "cannot fail" in p]
+    assert unfailable == (
+        [
+            "models/marts/visits/fct_visits.sql: model fct_visits: not_null tests that cannot "
+            "fail (the enforced contract's not_null constraint already rejects nulls at build): "
+            "remove them from columns visit_key"
+        ]
+        if flagged
+        else []
+    )
+
+
+def test_contract_not_null_columns_are_not_null_in_the_warehouse(built):
+    """What makes those tests redundant: every column an enforced contract declares not_null is
+    NOT NULL in the built warehouse, so DuckDB refuses a null there during the build."""
+    ensure_manifest()
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    declared = {
+        (node["schema"], node["alias"], column)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and (node["config"].get("contract") or {}).get("enforced")
+        for column, spec in node["columns"].items()
+        if any(c["type"] == "not_null" for c in spec.get("constraints") or [])
+    }
+    assert len(declared) > 30
+    nullable = {
+        (schema, table, column): is_nullable
+        for schema, table, column, is_nullable in built.query(
+            "select table_schema, table_name, column_name, is_nullable "
+            "from information_schema.columns"
+        )
+    }
+    assert {key: nullable.get(key) for key in declared} == dict.fromkeys(declared, "NO")
+
+
 def test_the_project_follows_its_conventions():
     ensure_manifest()
     assert [str(v) for v in check_manifest_file(str(dbt_project.manifest_path))] == []

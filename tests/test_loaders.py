@@ -469,3 +469,30 @@ def test_ga4_batch_whose_typed_read_fails_loads_exactly_as_one_by_one(
     outcomes = {o[0]: o[1:3] for o in together["outcomes"]}
     assert outcomes["ga4/events_20240106.json.gz"][0] == "failed"
     assert outcomes["ga4/events_20240105.json.gz"] == ("loaded", 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2024-03-01 10:15:22 +0100", "2024-03-01 09:15:22"),  # Shopify export
+        ("2024-03-01 10:15:22 -0530", "2024-03-01 15:45:22"),
+        ("2023-12-31T23:04:58+00:00", "2023-12-31 23:04:58"),  # ISO 8601 (Klaviyo, GA4 tools)
+        ("2024-03-01T10:15:22Z", "2024-03-01 10:15:22"),
+        ("2024-03-01 10:15:22+01", "2024-03-01 09:15:22"),
+        ("2024-03-01 10:15:22", "2024-03-01 10:15:22"),  # naive: the session time zone (UTC here)
+        (" 2024-03-01 ", "2024-03-01 00:00:00"),
+        ("01/03/2024 10:15", None),
+        ("", None),
+    ],
+)
+def test_csv_timestamp_cells_read_every_offset_style_to_utc(text: str, utc: str | None) -> None:
+    from orchestration.loaders.csv_reader import parse_expression
+    from orchestration.loaders.formats import TIMESTAMP
+
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    value = con.execute(
+        f"select cast({parse_expression('cell', TIMESTAMP)} as varchar) from (select ? as cell)",
+        [text],
+    ).fetchall()[0][0]
+    assert value == utc
