@@ -496,3 +496,26 @@ def test_csv_timestamp_cells_read_every_offset_style_to_utc(text: str, utc: str 
         [text],
     ).fetchall()[0][0]
     assert value == utc
+
+
+@pytest.mark.parametrize(
+    ("sizes", "limit", "expected"),
+    [
+        ([10, 10, 10, 10], 25, [[0, 1], [2, 3]]),
+        ([10, 10, 10, 10], 35, [[0, 1, 2], [3]]),
+        ([200, 200, 200], 100, [[0, 1], [2]]),  # days over the limit (100M events): in pairs
+        ([200, 10, 10, 200], 100, [[0, 1], [2, 3]]),
+        ([10, 10, 10], 0, [[0], [1], [2]]),  # 0: every file on its own
+    ],
+)
+def test_ga4_batches_hold_up_to_the_limit_but_at_least_two_files(
+    tmp_path: Path, sizes: list[int], limit: int, expected: list[list[int]]
+) -> None:
+    from orchestration.loaders.ga4_batch import batches
+
+    paths = []
+    for number, size in enumerate(sizes):
+        path = tmp_path / f"events_202401{number + 10}.json.gz"
+        path.write_bytes(b"x" * size)
+        paths.append(path)
+    assert [[paths.index(p) for p in batch] for batch in batches(paths, limit)] == expected

@@ -30,6 +30,7 @@ from orchestration.loaders.sql import quote_list, quote_literal
 
 BATCH = "ga4_batch"
 DEFAULT_BATCH_MB = 128
+MIN_BATCH_FILES = 2
 
 
 def batchable(path: Path) -> bool:
@@ -37,12 +38,18 @@ def batchable(path: Path) -> bool:
 
 
 def batches(paths: list[Path], limit_bytes: int) -> Iterator[list[Path]]:
-    """Consecutive runs of paths whose sizes add up to at most `limit_bytes` (a larger file alone)."""
+    """Consecutive runs of paths whose sizes add up to at most `limit_bytes`, but at least
+    MIN_BATCH_FILES files (one gzip stream is decompressed by one thread: files larger than the
+    limit, as at 100M events, would otherwise load one core at a time); every file alone when
+    `limit_bytes` is 0."""
+    if limit_bytes <= 0:
+        yield from ([path] for path in paths)
+        return
     batch: list[Path] = []
     size = 0
     for path in paths:
         file_size = path.stat().st_size
-        if batch and size + file_size > limit_bytes:
+        if len(batch) >= MIN_BATCH_FILES and size + file_size > limit_bytes:
             yield batch
             batch, size = [], 0
         batch.append(path)

@@ -325,23 +325,29 @@ def _read_groups(
     landing: Path,
     source: Source,
     prints: dict[Path, manifest.Fingerprint],
-) -> list[list[Path]]:
-    """The files in name order, in groups: runs of a GA4 source's new or changed NDJSON files,
-    each group of more than one read by one DuckDB call (ga4_batch.py); every other file alone."""
+) -> list[tuple[list[Path], bool]]:
+    """The files in name order, in groups, each with whether it is read by one DuckDB call
+    (ga4_batch.py): runs of a GA4 source's new or changed NDJSON files, also a run of one (no
+    sort, unlike the file-by-file reader), unless var ga4_load_batch_mb is 0; every other file
+    alone, read by load_file."""
     if not isinstance(source, Ga4Source):
-        return [[path] for path in prints]
+        return [([path], False) for path in prints]
     limit = int(float(project_var("ga4_load_batch_mb", DEFAULT_BATCH_MB)) * 2**20)
-    groups: list[list[Path]] = []
+    groups: list[tuple[list[Path], bool]] = []
     pending: list[Path] = []
+
+    def flush() -> None:
+        groups.extend((batch, limit > 0) for batch in batches(pending, limit))
+        pending.clear()
+
     for path in prints:
         rel = path.relative_to(landing).as_posix()
         if batchable(path) and not _unchanged(manifest.current(con, rel), prints[path]):
             pending.append(path)
             continue
-        groups.extend(batches(pending, limit))
-        pending = []
-        groups.append([path])
-    groups.extend(batches(pending, limit))
+        flush()
+        groups.append(([path], False))
+    flush()
     return groups
 
 
@@ -364,9 +370,9 @@ def load_source(
             and current.file_stat != print_.stat
         ):
             manifest.remember_stat(con, rel, print_)
-    for group in _read_groups(con, landing, source, prints):
+    for group, read_together in _read_groups(con, landing, source, prints):
         outcomes: dict[str, FileOutcome] = {}
-        if len(group) > 1 and isinstance(source, Ga4Source):
+        if read_together and isinstance(source, Ga4Source):
             started = time.perf_counter()
             batch = read_batch(con, group, source)
             try:
