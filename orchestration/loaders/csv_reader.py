@@ -273,12 +273,16 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, source: CsvS
                 f"cast({expression} as {SQL_TYPES[column.kind]}) as {quote_ident(column.name)}"
             )
         selected.append(extra_json(extra))
+        # Clean file (the common case): a plain scan keeps the rows in file order (the loader's
+        # connection preserves insertion order). Otherwise the anti-join (and the row numbering's
+        # as-of join) may not, so the rows are sorted.
+        clean = not con.execute(
+            f"select exists (select 1 from {_PROBLEMS}) or exists (select 1 from {_REJECTS})"
+        ).fetchall()[0][0]
+        kept = "" if clean else f"where _n not in (select _n from {_PROBLEMS}) order by _n"
         con.execute(
-            f"""
-            create or replace temp table {INCOMING} as
-            select {", ".join(selected)} from {_NUMBERED}
-            where _n not in (select _n from {_PROBLEMS}) order by _n
-            """
+            f"create or replace temp table {INCOMING} as "
+            f"select {', '.join(selected)} from {_NUMBERED} {kept}"
         )
         rows_read = con.execute(
             f"select (select count(*) from {_TEXT}) + (select count(*) from {_REJECTS})"
