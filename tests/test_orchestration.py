@@ -98,9 +98,17 @@ def test_dagster_validates_the_code_location(tmp_path: Path) -> None:
 
 
 def test_dbt_invocations_run_without_building_an_adapter_in_dagster(tmp_path: Path, monkeypatch):
-    """The dbt resource skips dagster-dbt's in-process adapter (unused metadata fetching) and dbt
-    still runs: `dbt ls` lists the project's models."""
-    from orchestration.dbt_assets import dbt_resource
+    """The dbt resource skips dagster-dbt's in-process adapter (unused metadata fetching) and its
+    `dbt --version` subprocess, and dbt still runs: `dbt ls` lists the project's models, and the
+    version the resource reports is the one the executable prints."""
+    import subprocess
+
+    from orchestration.dbt_assets import DBT_EXECUTABLE, dbt_resource
+
+    printed = subprocess.run(
+        [DBT_EXECUTABLE, "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"installed: {dbt_resource()._cli_version}" in printed
 
     monkeypatch.setenv("JOURNEY_WAREHOUSE", str(tmp_path / "wh.duckdb"))
     invocation = dbt_resource().cli(
