@@ -321,15 +321,14 @@ def _unchanged(current: manifest.Entry | None, print_: manifest.Fingerprint) -> 
 
 
 def _read_groups(
-    con: duckdb.DuckDBPyConnection,
-    landing: Path,
     source: Source,
     prints: dict[Path, manifest.Fingerprint],
+    currents: dict[Path, manifest.Entry | None],
 ) -> list[tuple[list[Path], bool]]:
     """The files in name order, in groups, each with whether it is read by one DuckDB call
     (ga4_batch.py): runs of a GA4 source's new or changed NDJSON files, also a run of one (no
     sort, unlike the file-by-file reader), unless var ga4_load_batch_mb is 0; every other file
-    alone, read by load_file."""
+    alone, read by load_file. `currents`: each file's manifest entry."""
     if not isinstance(source, Ga4Source):
         return [([path], False) for path in prints]
     limit = int(float(project_var("ga4_load_batch_mb", DEFAULT_BATCH_MB)) * 2**20)
@@ -341,8 +340,7 @@ def _read_groups(
         pending.clear()
 
     for path in prints:
-        rel = path.relative_to(landing).as_posix()
-        if batchable(path) and not _unchanged(manifest.current(con, rel), prints[path]):
+        if batchable(path) and not _unchanged(currents[path], prints[path]):
             pending.append(path)
             continue
         flush()
@@ -359,18 +357,13 @@ def load_source(
     policy = policy or policy_for(source.table, list(all_raw_tables()))
     report = SourceReport(source.table, policy)
     prints: dict[Path, manifest.Fingerprint] = {}
+    currents: dict[Path, manifest.Entry | None] = {}
     for path in files_of(landing, source):
         rel = path.relative_to(landing).as_posix()
-        current = manifest.current(con, rel)
-        prints[path] = print_ = manifest.fingerprint(path, current)
-        if (
-            print_.stat is not None
-            and current is not None
-            and current.file_hash == print_.sha256
-            and current.file_stat != print_.stat
-        ):
-            manifest.remember_stat(con, rel, print_)
-    for group, read_together in _read_groups(con, landing, source, prints):
+        currents[path] = manifest.current(con, rel)
+        prints[path] = manifest.fingerprint(path, currents[path])
+        manifest.remember_stat(con, rel, currents[path], prints[path])
+    for group, read_together in _read_groups(source, prints, currents):
         outcomes: dict[str, FileOutcome] = {}
         if read_together and isinstance(source, Ga4Source):
             started = time.perf_counter()

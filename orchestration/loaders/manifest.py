@@ -93,15 +93,22 @@ def fingerprint(path: Path, recorded: Entry | None = None) -> Fingerprint:
     return Fingerprint(size=st.st_size, sha256=sha256_of(path), stat=stat)
 
 
-def remember_stat(con: duckdb.DuckDBPyConnection, file_path: str, print_: Fingerprint) -> None:
-    """Record the stat of a file found unchanged by its hash (its recorded stat was missing, racy
-    or from before a copy), so the next run need not read it again."""
+def remember_stat(
+    con: duckdb.DuckDBPyConnection, file_path: str, recorded: Entry | None, print_: Fingerprint
+) -> None:
+    """Record the stat of a file found unchanged by its hash whose recorded stat is missing, racy
+    or from before a copy (`recorded`: the manifest's entry of the path), so the next run need not
+    read it again."""
+    if (
+        print_.stat is None
+        or recorded is None
+        or recorded.file_hash != print_.sha256
+        or recorded.file_stat == print_.stat
+    ):
+        return
     con.execute(
-        f"""
-        update {MANIFEST_TABLE} set file_stat = ?
-        where file_path = ? and file_hash = ? and file_stat is distinct from ?
-        """,
-        [print_.stat, file_path, print_.sha256, print_.stat],
+        f"update {MANIFEST_TABLE} set file_stat = ? where file_path = ? and file_hash = ?",
+        [print_.stat, file_path, print_.sha256],
     )
 
 
