@@ -118,6 +118,7 @@
             'unique_key': session_column,
             'reprocess_date_column': 'session_last_event_date',
             'reprocess_all_when': journey.funnels_reprocess_all_when(),
+            'reprocess_upstream': {'ref': 'int_ga4__sessions', 'date_column': 'last_event_date'},
         }) }}
     {%- endif -%}
     {{ return({'materialized': 'table'}) }}
@@ -217,7 +218,8 @@
             {{ 'customers.customer_key' if has_day_funnels else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as customer_key,
             s.channel_group,
             s.session_date,
-            s.last_event_date as session_last_event_date
+            s.last_event_date as session_last_event_date,
+            s._raw_loaded_through
         from {{ ref('int_ga4__session_events') }} as e
         inner join {{ ref('int_ga4__sessions') }} as s
             on e.session_key = s.session_key
@@ -246,6 +248,7 @@
         customer_key,
         session_date,
         session_last_event_date,
+        _raw_loaded_through,
         event_index,
         event_at,
         event_timestamp_micros

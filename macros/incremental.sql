@@ -1,13 +1,14 @@
 {#- Incremental GA4 models (README "Incremental runs"). An incremental run reprocesses every event date
     from journey.incremental_reprocess_from on: the newest event date the model already holds minus
-    var incremental_lookback_days (default 3), so GA4's re-exports (a day is re-exported for up to 72
-    hours) and late events are picked up, and every newer date. Session models rebuild whole sessions:
+    var incremental_lookback_days (default 0), every newer date, and every date whose raw rows changed
+    since the model was built (config reprocess_upstream): GA4's re-exports (a day is re-exported for
+    up to 72 hours), late files and the daily file replacing an intraday one, whatever their age. Session models rebuild whole sessions:
     every session with an event on a reprocessed date, from all its events. Portable SQL (dbt
     cross-database macros); the custom strategy is plain DELETE + INSERT. -#}
 
 {#- var incremental_lookback_days as a non-negative integer, validated at compile time. -#}
 {% macro incremental_lookback_days() -%}
-    {%- set raw = var('incremental_lookback_days', 3) -%}
+    {%- set raw = var('incremental_lookback_days', 0) -%}
     {%- set days = raw | int(-1) -%}
     {%- if days < 0 or (raw | string | trim) != (days | string) -%}
         {{ exceptions.raise_compiler_error("var incremental_lookback_days must be a whole number >= 0, got " ~ raw) }}
@@ -16,21 +17,35 @@
 {%- endmacro %}
 
 {#- SQL scalar subquery: the first event date an incremental run reprocesses, read from `relation` (the
-    model's previous build, {{ this }}) and its DATE column `date_column`: max(date_column) minus var
-    incremental_lookback_days. An empty table, or a column that is still null after a schema change,
-    gives 1900-01-01: everything is reprocessed. So does a previous row matching `reprocess_all_when`
-    (a SQL condition, the model's config of that name): a model whose rows depend on configuration
-    (the funnel definitions) stores a hash of it in a column and rebuilds all when a row carries
-    another. The model's SELECT and the strategy's DELETE
-    (get_incremental_reprocess_window_sql) both evaluate it on the unchanged previous build, so they
-    agree on the window. -#}
+    model's previous build, {{ this }}) and its DATE column `date_column`. It is the earliest of:
+    - max(date_column) minus var incremental_lookback_days (default 0: the newest date built);
+    - with config reprocess_upstream (journey.reprocess_upstream_changes): the first date the model's
+      upstream changed since the model was last built, whatever its age: a re-exported or late file,
+      the daily file replacing an intraday one, a date whose rows all vanished.
+    An empty table, or a column that is still null after a schema change, gives 1900-01-01: everything
+    is reprocessed. So does a previous row matching `reprocess_all_when` (a SQL condition, the model's
+    config of that name): a model whose rows depend on configuration (the funnel definitions) stores a
+    hash of it in a column and rebuilds all when a row carries another. The model's SELECT and the
+    strategy's DELETE (get_incremental_reprocess_window_sql) both evaluate it on the unchanged previous
+    build and upstream, so they agree on the window. -#}
 {% macro incremental_reprocess_from(relation, date_column, reprocess_all_when=none) -%}
+    {%- set changes = journey.reprocess_upstream_changes(relation, date_column) -%}
     {%- set window_start -%}
         coalesce(
             cast({{ dbt.dateadd('day', -1 * journey.incremental_lookback_days(), 'max(' ~ date_column ~ ')') }} as date),
             cast('1900-01-01' as date)
         )
     {%- endset -%}
+    {%- if changes -%}
+        {%- set window_start -%}
+            least(
+                {{ window_start }},
+                {%- for first_changed_date in changes %}
+                coalesce({{ first_changed_date }}, cast('9999-12-31' as date)){{ ',' if not loop.last }}
+                {%- endfor %}
+            )
+        {%- endset -%}
+    {%- endif -%}
     (
         select
         {%- if reprocess_all_when %}
@@ -43,6 +58,64 @@
         {%- endif %}
         from {{ relation }}
     )
+{%- endmacro %}
+
+{#- The load-time version every GA4 incremental model stamps on its rows (column _raw_loaded_through):
+    the latest `_loaded_at` of raw.ga4_events when the row was built. Loaders only insert rows under
+    a new `_loaded_at` (a new file, or a changed file's rows replacing its old ones) or delete
+    (`journey forget`, which rebuilds in full), so a raw row loaded after a model's newest version is
+    one the model has not seen. Downstream models copy the version of the rows they are built from
+    (a session: the newest of its events'). -#}
+{% macro raw_loaded_through() -%}
+    (select max(_loaded_at) from {{ source('ga4', 'ga4_events') }})
+{%- endmacro %}
+
+{#- Change detection of config reprocess_upstream, a dict:
+      {'ref': '<model>'} or {'source': ['<source>', '<table>']}: the relation the model is built from;
+      'date_column': its date column (default event_date), 'date_is_yyyymmdd': true for GA4's raw
+        string dates;
+      'vanished_key': a column of both the model and the upstream whose values, when gone from the
+        upstream, mark vanished rows (default: the date columns themselves).
+    Returns two SQL scalar subqueries (or [] without the config), each a DATE or null:
+    - the first upstream date with a row whose version (`_loaded_at` of a source, _raw_loaded_through
+      of a model) is newer than the newest version in `relation`: data the model has not seen;
+    - the first date of `relation` whose vanished_key no longer occurs upstream: data that vanished
+      (a re-exported file with no rows left, a date whose events all went).
+    In dbt unit tests `relation` is a fixture name (a string): no change detection there. -#}
+{% macro reprocess_upstream_changes(relation, date_column) -%}
+    {%- set spec = config.get('reprocess_upstream') -%}
+    {%- if not spec or relation is string -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- if spec.get('source') -%}
+        {%- set upstream = source(spec['source'][0], spec['source'][1]) -%}
+        {%- set upstream_version = '_loaded_at' -%}
+    {%- else -%}
+        {%- set upstream = ref(spec['ref']) -%}
+        {%- set upstream_version = '_raw_loaded_through' -%}
+    {%- endif -%}
+    {%- set upstream_date = spec.get('date_column', 'event_date') -%}
+    {%- set first_new = 'min(' ~ upstream_date ~ ')' -%}
+    {%- if spec.get('date_is_yyyymmdd') -%}
+        {%- set first_new = journey.yyyymmdd_to_date(first_new) -%}
+    {%- endif -%}
+    {%- set this_key = spec.get('vanished_key', date_column) -%}
+    {%- set upstream_key = spec.get('vanished_key', upstream_date) -%}
+    {%- set first_new_date -%}
+        (select {{ first_new }}
+         from {{ upstream }}
+         where {{ upstream_version }} > (
+             select coalesce(max(_raw_loaded_through), cast('1900-01-01' as timestamp)) from {{ relation }}
+         ))
+    {%- endset -%}
+    {%- set first_vanished_date -%}
+        (select min({{ date_column }})
+         from {{ relation }}
+         where {{ this_key }} not in (
+             select distinct {{ upstream_key }} from {{ upstream }} where {{ upstream_key }} is not null
+         ))
+    {%- endset -%}
+    {{ return([first_new_date, first_vanished_date]) }}
 {%- endmacro %}
 
 {#- Custom incremental strategy `reprocess_window` (config incremental_strategy='reprocess_window',

@@ -3,9 +3,10 @@
 Warehouse A: 60 generated GA4 days built in one full run. Warehouse B: the same 60 days as 11 nightly
 runs, days 1-50 the first night and then one new day a night, where day LATE_DAY first arrives as an
 incomplete export (5% of its events missing, a few events that GA4's re-export drops) and its
-re-export replaces that file two nights later. Every mart, every intermediate table and the GA4
-staging events and items of A and B are then identical row for row (sorted by all columns; floats within
-1e-9). One device in eight sends no ga_session_id, so inactivity sessions are rebuilt across the
+re-export replaces that file five nights later, when the day is older than a fixed lookback window
+of 3 days reaches (runs find it from its load time, macros/incremental.sql). Every mart, every
+intermediate table and the GA4 staging events and items of A and B are then identical row for row
+(sorted by all columns; floats within 1e-9). One device in eight sends no ga_session_id, so inactivity sessions are rebuilt across the
 lookback boundary too; sessions crossing midnight into the reprocessed dates are rebuilt every
 night. The other sources (single files covering the whole period) are delivered in full every
 night; the identity graph still changes as GA4 days arrive (logins join earlier anonymous devices).
@@ -44,7 +45,8 @@ from orchestration.loaders.landing import load_all
 
 DAYS = 60
 FIRST_NIGHT_DAYS = 50
-LATE_DAY = 56  # first export on night 7, its re-export replaces it on night 9
+LATE_DAY = 55  # first export on night 6, its re-export replaces it on night 11
+REEXPORT_AFTER_NIGHTS = 5
 LATE_SHARE = 0.05
 DROPPED_EVENTS = 12
 COMPARED_SCHEMAS = ("marts", "intermediate")
@@ -197,7 +199,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
         sample.deliver(landing, day)
     nightly(s.dbt, landing, s.full)
 
-    # B: days 1-50, then one day a night; LATE_DAY first incomplete, re-exported two nights later.
+    # B: days 1-50, then one day a night; LATE_DAY first incomplete, re-exported five nights later.
     landing = sample.landing_without_ga4(s.root / "landing_nightly")
     for day in range(1, FIRST_NIGHT_DAYS + 1):
         sample.deliver(landing, day)
@@ -205,7 +207,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     s.keys_after_first_night = customer_keys(s.nightly)
     for day in range(FIRST_NIGHT_DAYS + 1, DAYS + 1):
         sample.deliver(landing, day, first=day == LATE_DAY)
-        if day == LATE_DAY + 2:
+        if day == LATE_DAY + REEXPORT_AFTER_NIGHTS:
             sample.deliver(landing, LATE_DAY)
         nightly(s.dbt, landing, s.nightly, *([] if day == DAYS else STATEFUL_MODELS))
     yield s

@@ -21,6 +21,7 @@ RUN_METADATA_COLUMNS = frozenset(
         "fit_date",  # mart_clv_model_fit: the run's date
         "clv_model_fit_key",  # mart_clv_model_fit: surrogate key of (fit_date, model)
         "_dbt_invocation_id",  # incremental models: the dbt invocation that wrote the row
+        "_raw_loaded_through",  # GA4 incremental models: raw load time when the row was built
     }
 )
 

@@ -55,7 +55,7 @@ entries as (
 
     select
         funnel_name, window_days, partition_key, event_key, session_key, session_date,
-        session_last_event_date, event_index, event_at, event_timestamp_micros
+        session_last_event_date, _raw_loaded_through, event_index, event_at, event_timestamp_micros
     from session_candidates
     where window_days is null
     {%- if has_day_funnels %}
@@ -64,7 +64,7 @@ entries as (
 
     select
         funnel_name, window_days, partition_key, event_key, session_key, session_date,
-        session_last_event_date, event_index, event_at, event_timestamp_micros
+        session_last_event_date, _raw_loaded_through, event_index, event_at, event_timestamp_micros
     from {{ journey.funnel_day_window_entries('day_candidates') }} as day_entries
     {%- endif %}
 
@@ -91,6 +91,7 @@ select
     entries.session_date as entry_date,
     entries.partition_key,
     entries.session_last_event_date,
+    entries._raw_loaded_through,
     cast('{{ journey.funnels_definition_hash() }}' as {{ dbt.type_string() }}) as funnels_definition_hash,
     {{ journey.invocation_id_column() }}
 from entries

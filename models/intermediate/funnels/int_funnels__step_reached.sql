@@ -48,7 +48,8 @@ reached_1 as (
         entered_at_micros as event_timestamp_micros,
         cast(null as {{ dbt.type_bigint() }}) as previous_micros,
         session_key as entry_session_key,
-        session_last_event_date
+        session_last_event_date,
+        _raw_loaded_through
     from entries
 
 ){% for k in range(2, max_steps + 1) %},
@@ -69,6 +70,7 @@ candidates_{{ k }} as (
         p.event_timestamp_micros as previous_micros,
         p.entry_session_key,
         p.session_last_event_date,
+        p._raw_loaded_through,
         cast(row_number() over (
             partition by p.funnel_name, p.entry_key
             order by c.event_timestamp_micros, c.session_key, c.event_index
@@ -88,7 +90,7 @@ reached_{{ k }} as (
     select
         funnel_name, entry_key, window_end_micros, partition_key, step_number, event_key, session_key,
         event_index, reached_at, event_timestamp_micros, previous_micros, entry_session_key,
-        session_last_event_date
+        session_last_event_date, _raw_loaded_through
     from candidates_{{ k }}
     where candidate_rank = 1
 
@@ -122,6 +124,7 @@ select
         / 1000000 as seconds_from_previous_step,
     reached.entry_session_key,
     reached.session_last_event_date,
+    reached._raw_loaded_through,
     cast('{{ journey.funnels_definition_hash() }}' as {{ dbt.type_string() }}) as funnels_definition_hash,
     {{ journey.invocation_id_column() }}
 from reached

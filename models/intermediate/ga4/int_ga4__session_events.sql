@@ -3,6 +3,7 @@
     incremental_strategy='reprocess_window',
     unique_key='session_key',
     reprocess_date_column='event_date',
+    reprocess_upstream={'ref': 'stg_ga4__events'},
 ) }}
 {#- Spark (README "Scaling out"): a session's rows span dates, so no date partition can replace it
     whole; on Parquet tables (no DELETE) this model is rebuilt in full (a table). Delta or Iceberg on
@@ -18,7 +19,8 @@
     GROUP BY and no further scan.
     Incremental (macros/incremental.sql): a run rebuilds whole sessions, never parts of one. The
     reprocessed sessions are every session with an event on a reprocessed event_date (from
-    journey.incremental_reprocess_from), in the new staging rows or in the previous build; each is
+    journey.incremental_reprocess_from: every date stg_ga4__events rebuilt since this table was, and
+    every date of this table no longer in it), in the new staging rows or in the previous build; each is
     rebuilt from all its events, also those of older dates (a session that started before the window
     or crosses midnight). Events without ga_session_id of every device with such an event are
     sessionised again over that device's whole history, and all their sessions rebuilt, so the
@@ -125,7 +127,8 @@ events as (
         events.ecommerce_purchase_revenue,
         events.currency,
         events.device_category,
-        events.geo_country
+        events.geo_country,
+        events._raw_loaded_through
     from {{ ref('stg_ga4__events') }} as events
     {%- if reprocessed %}
     left join reprocessed_session_ids
@@ -213,6 +216,7 @@ events_with_synthetic_session_id as (
         currency,
         device_category,
         geo_country,
+        _raw_loaded_through,
         true as is_session_id_synthetic
     from events_without_session_id
 
@@ -325,7 +329,8 @@ final as (
         ecommerce_purchase_revenue,
         currency,
         device_category,
-        geo_country
+        geo_country,
+        _raw_loaded_through
     from positioned
 
 )

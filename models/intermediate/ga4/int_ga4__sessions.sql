@@ -3,6 +3,7 @@
     incremental_strategy='reprocess_window',
     unique_key='session_key',
     reprocess_date_column='last_event_date',
+    reprocess_upstream={'ref': 'int_ga4__session_events'},
 ) }}
 {#- Spark (README "Scaling out"): a session's rows span dates, so no date partition can replace it
     whole; on Parquet tables (no DELETE) this model is rebuilt in full (a table). Delta or Iceberg on
@@ -13,7 +14,9 @@
     GA4's default channel group (computed once per distinct source/medium/campaign), the channel
     overrides of seed channel_group_overrides, the session number and the last-non-direct source.
     Incremental (macros/incremental.sql): a run rebuilds every session with an event on a reprocessed
-    date (from journey.incremental_reprocess_from on last_event_date), now or in the previous build,
+    date (from journey.incremental_reprocess_from on last_event_date: every date int_ga4__session_events
+    rebuilt since this table was, and every last_event_date no longer among its dates), now or in the
+    previous build,
     from all its events. Session numbers and last-non-direct sources depend on the device's earlier
     sessions, so per device every session starting at or after its earliest rebuilt session is
     rebuilt too, and the sessions before that (unchanged: their events are older than the window)
@@ -157,7 +160,8 @@ aggregated as (
         max({{ journey.flag_int("event_name = 'begin_checkout'") }}) = 1 as has_begin_checkout,
         max({{ journey.flag_int("event_name = 'add_payment_info'") }}) = 1 as has_add_payment_info,
         max({{ journey.flag_int("event_name = 'purchase'") }}) = 1 as has_purchase,
-        coalesce(sum(case when event_name = 'purchase' then ecommerce_purchase_revenue end), 0) as purchase_revenue
+        coalesce(sum(case when event_name = 'purchase' then ecommerce_purchase_revenue end), 0) as purchase_revenue,
+        max(_raw_loaded_through) as _raw_loaded_through
     from session_events
     group by session_key, user_pseudo_id, ga_session_id
 
@@ -423,7 +427,8 @@ final as (
         sessions.has_begin_checkout,
         sessions.has_add_payment_info,
         sessions.has_purchase,
-        sessions.purchase_revenue
+        sessions.purchase_revenue,
+        sessions._raw_loaded_through
     from with_channel as sessions
     inner join with_previous_non_direct as timeline
         on sessions.session_key = timeline.session_key
@@ -480,7 +485,8 @@ relabelled_sessions as (
         previous_sessions.has_begin_checkout,
         previous_sessions.has_add_payment_info,
         previous_sessions.has_purchase,
-        previous_sessions.purchase_revenue
+        previous_sessions.purchase_revenue,
+        previous_sessions._raw_loaded_through
     from {{ this }} as previous_sessions
     inner join channels as own_channel
         on previous_sessions.source = own_channel.source

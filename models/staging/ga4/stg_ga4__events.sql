@@ -3,6 +3,7 @@
     incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'reprocess_window'),
     partition_by=(['event_date'] if target.type == 'spark' else none),
     reprocess_date_column='event_date',
+    reprocess_upstream={'source': ['ga4', 'ga4_events'], 'date_is_yyyymmdd': true, 'vanished_key': '_source_file'},
 ) }}
 {#- Spark (README "Scaling out"): Parquet tables take no DELETE, so the reprocessed event dates are
     replaced as whole partitions (insert_overwrite by event_date). -#}
@@ -10,10 +11,11 @@
 {#- One row per GA4 event: intraday rows replaced by the daily export, exact duplicates removed, the
     event params and nested records flattened to columns.
     Incremental (macros/incremental.sql): a run rebuilds every event_date from
-    journey.incremental_reprocess_from on (the newest event_date built minus var
-    incremental_lookback_days) from all raw rows of those dates, and replaces those dates whole, so a
-    re-exported day (more or fewer events) and intraday rows replaced by the daily file are taken as
-    the full build takes them. Duplicates are found within the reprocessed dates: a duplicate has the
+    journey.incremental_reprocess_from on (the first date with raw rows loaded since the newest
+    _raw_loaded_through built, or whose file's rows are gone from raw, and at least the newest
+    event_date built minus var incremental_lookback_days) from all raw rows of those dates, and
+    replaces those dates whole, so a re-exported day (more or fewer events, of any age) and intraday
+    rows replaced by the daily file are taken as the full build takes them. Duplicates are found within the reprocessed dates: a duplicate has the
     same event_timestamp, hence the same event_date.
     The raw table is read by three CTEs (two narrow, one wide) instead of one shared `source` CTE:
     DuckDB materializes a CTE referenced more than once, which for the wide nested rows cost more than
@@ -332,5 +334,6 @@ final as (
 
 select
     *,
+    {{ journey.raw_loaded_through() }} as _raw_loaded_through,
     {{ journey.invocation_id_column() }}
 from final
