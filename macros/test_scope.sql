@@ -9,6 +9,13 @@
     every row. Anything else tests the whole table: `dbt test`, a build that did not select the model,
     a model without the column, and models that are not incremental.
 
+    A raw source whose meta names `journey_versioned_by` (raw.ga4_events: stg_ga4__events) is scoped
+    the same way: a `dbt build` (not a --full-refresh) tests the rows of every file with a row loaded
+    after the newest _raw_loaded_through of that model. The model was last built by a build whose
+    source tests passed on every row loaded until then (a failing source test skips the model, and the
+    next build tests those rows again), so this tests exactly what no passing build tested yet; a
+    key shared by a new and an old row is within one file, whose rows are all tested.
+
     A test's own `where` config still applies (both conditions). Relationship tests scope their child
     side only; the parent they look up is always the whole table. Singular tests are not affected. -#}
 
@@ -32,14 +39,46 @@
     {{ return("_dbt_invocation_id = '" ~ invocation_id ~ "'") }}
 {%- endmacro %}
 
+{#- SQL condition on a raw source's rows, or none: in a `dbt build` without --full-refresh, the rows
+    of the files loaded since the source's versioning model (meta journey_versioned_by) was built.
+    None when that model does not exist yet (the first build tests everything). -#}
+{% macro rows_loaded_since_built_condition(relation) -%}
+    {%- if not execute or flags.WHICH != 'build' or flags.FULL_REFRESH or model is not mapping -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set parents = model.get('depends_on', {}).get('nodes', []) -%}
+    {%- if parents | length != 1 or not parents[0].startswith('source.') -%}{{ return(none) }}{%- endif -%}
+    {%- set tested_source = graph.sources.get(parents[0]) -%}
+    {%- set versioned_by = ((tested_source.meta if tested_source else none) or {}).get('journey_versioned_by') -%}
+    {%- if not versioned_by -%}{{ return(none) }}{%- endif -%}
+    {%- set versioning = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('name', 'equalto', versioned_by) | list -%}
+    {%- if versioning | length != 1 -%}
+        {{ exceptions.raise_compiler_error("meta journey_versioned_by of " ~ parents[0] ~ ": no model " ~ versioned_by) }}
+    {%- endif -%}
+    {%- set built = adapter.get_relation(versioning[0].database, versioning[0].schema, versioning[0].alias) -%}
+    {%- if built is none -%}{{ return(none) }}{%- endif -%}
+    {%- set condition -%}
+        _source_file in (
+            select _source_file from {{ relation }}
+            where _loaded_at > (
+                select coalesce(max(_raw_loaded_through), cast('1900-01-01' as timestamp)) from {{ built }}
+            )
+        )
+    {%- endset -%}
+    {{ return(condition) }}
+{%- endmacro %}
+
 {#- dbt's get_where_subquery (it wraps the `model` argument of every generic data test), extended by
-    rows_written_condition. -#}
+    rows_written_condition and rows_loaded_since_built_condition. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
     {%- set where = config.get('where', '') -%}
     {%- if where -%}{%- do conditions.append('(' ~ where ~ ')') -%}{%- endif -%}
     {%- set written = journey.rows_written_condition() -%}
     {%- if written -%}{%- do conditions.append(written) -%}{%- endif -%}
+    {%- set loaded = journey.rows_loaded_since_built_condition(relation) -%}
+    {%- if loaded -%}{%- do conditions.append(loaded) -%}{%- endif -%}
     {%- if conditions -%}
         {%- set filtered -%}
             (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery

@@ -1,5 +1,6 @@
 """Data tests of a `dbt build` check the rows the build wrote (macros/test_scope.sql): a nightly run
-does not re-read what earlier runs wrote and tested, while `dbt test` still reads whole tables."""
+does not re-read what earlier runs wrote and tested, nor the raw GA4 rows loaded before its last
+build, while `dbt test` still reads whole tables."""
 
 import json
 import os
@@ -29,9 +30,9 @@ def dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.CompletedP
     )
 
 
-def unique_test_result(target: Path) -> tuple[str, int | None]:
+def data_test_result(target: Path, test: str = UNIQUE_TEST) -> tuple[str, int | None]:
     results = json.loads((target / "run_results.json").read_text())["results"]
-    (result,) = [r for r in results if r["unique_id"].startswith(f"test.journey.{UNIQUE_TEST}.")]
+    (result,) = [r for r in results if r["unique_id"].startswith(f"test.journey.{test}.")]
     return result["status"], result["failures"]
 
 
@@ -71,7 +72,7 @@ def test_build_tests_the_rows_it_wrote_and_dbt_test_the_whole_table(
         tmp_path / "build",
     )
     assert build.returncode == 0, build.stdout[-3000:]
-    assert unique_test_result(tmp_path / "build") == ("pass", 0)
+    assert data_test_result(tmp_path / "build") == ("pass", 0)
     written = duckdb.connect(str(warehouse), read_only=True)
     try:
         (rewritten,) = written.execute(
@@ -85,4 +86,54 @@ def test_build_tests_the_rows_it_wrote_and_dbt_test_the_whole_table(
 
     whole = dbt(["test", "--select", UNIQUE_TEST], warehouse, tmp_path / "test")
     assert whole.returncode == 1, whole.stdout[-3000:]
-    assert unique_test_result(tmp_path / "test") == ("fail", 1)
+    assert data_test_result(tmp_path / "test") == ("fail", 1)
+
+
+RAW_KEY_TEST = "source_journey_unique_combination_ga4_ga4_events__source_file___source_row"
+RAW_TEST_BUILD = [
+    "build",
+    "--select",
+    "source:ga4.ga4_events",
+    "--exclude-resource-type",
+    "unit_test",
+]
+
+
+def duplicate_raw_row(warehouse: Path, loaded_now: bool) -> None:
+    """Copy one raw row of the first GA4 file under its own (file, row) key; with `loaded_now`, as
+    if loaded after stg_ga4__events was built, else keeping the row's old _loaded_at."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        loaded_at = "cast(timezone('UTC', now()) as timestamp)" if loaded_now else "_loaded_at"
+        con.execute(
+            f"""
+            insert into raw.ga4_events
+            select * replace ({loaded_at} as _loaded_at) from raw.ga4_events
+            where _source_file = (select min(_source_file) from raw.ga4_events) and _source_row = 1
+            """
+        )
+    finally:
+        con.close()
+
+
+def test_build_tests_raw_rows_of_files_loaded_since_staging_was_built(
+    built: Built, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "journey.duckdb"
+    shutil.copyfile(built.warehouse, warehouse)
+
+    # a duplicate key among rows loaded before stg_ga4__events was built: tested by that build
+    duplicate_raw_row(warehouse, loaded_now=False)
+    build = dbt(RAW_TEST_BUILD, warehouse, tmp_path / "old")
+    assert build.returncode == 0, build.stdout[-3000:]
+    assert data_test_result(tmp_path / "old", RAW_KEY_TEST) == ("pass", 0)
+    whole = dbt(["test", "--select", "source:ga4.ga4_events"], warehouse, tmp_path / "test")
+    assert whole.returncode == 1, whole.stdout[-3000:]
+    assert data_test_result(tmp_path / "test", RAW_KEY_TEST) == ("fail", 1)
+
+    # a row of that file loaded since: the build tests the whole file, so the key the new row shares
+    # with two old ones fails (testing only the new row could not)
+    duplicate_raw_row(warehouse, loaded_now=True)
+    build = dbt(RAW_TEST_BUILD, warehouse, tmp_path / "new")
+    assert build.returncode == 1, build.stdout[-3000:]
+    assert data_test_result(tmp_path / "new", RAW_KEY_TEST) == ("fail", 1)
