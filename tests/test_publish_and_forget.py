@@ -295,10 +295,15 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Night:
         n.shas["after_load_failed"] = sha256(n.published)
         bad_file.unlink()
 
-        # 4b. bad raw rows (a loader-contract breach) fail error-level tests on the sources
+        # 4b. bad raw rows (a loader-contract breach: a loader writing a row under a key it already
+        # holds, stamped with the load's time as loaders stamp every row) fail error-level tests on
+        # the sources
         con = duckdb.connect(str(n.working))
         for table in PLANTED_IN:
-            con.execute(f"insert into raw.{table} select * from raw.{table} limit 1")
+            con.execute(
+                f"insert into raw.{table} select * replace "
+                f"(cast(timezone('UTC', now()) as timestamp) as _loaded_at) from raw.{table} limit 1"
+            )
         con.close()
         n.notes["failed"] = run_captured(["run", *args, *FAST])
         n.shas["after_failed"] = sha256(n.published)
