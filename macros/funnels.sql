@@ -125,12 +125,9 @@
 {%- endmacro %}
 
 {#- Incremental run of a funnel model: CTEs reprocess_window and rebuilt_sessions (followed by a
-    comma). The rebuilt sessions are those int_ga4__sessions holds with a newest event date in the
-    window, and those the previous build (`relation`, its entry sessions in `session_column`) holds
-    there: a session whose events in the window disappeared is rebuilt from what is left of it,
-    wherever that now ends. Every session int_ga4__session_events rebuilt is among them (its window
-    starts no earlier than this one). A previous build made before these columns existed is rebuilt
-    whole. -#}
+    comma), journey.rebuilt_sessions_ctes with the funnel definitions' hash as reprocess_all_when.
+    Every session int_ga4__session_events rebuilt is among them (its window starts no earlier than
+    this one). A previous build made before these columns existed is rebuilt whole. -#}
 {% macro funnel_rebuilt_sessions(relation, session_column) -%}
     {#- `relation` is a plain name (a fixture) in dbt unit tests -#}
     {%- if relation is string or not execute -%}
@@ -139,32 +136,12 @@
         {%- set built_columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
         {%- set built_by_this_version = 'funnels_definition_hash' in built_columns -%}
     {%- endif -%}
-    reprocess_window as (
-
-        {% if built_by_this_version -%}
-        select {{ journey.incremental_reprocess_from(relation, 'session_last_event_date', journey.funnels_reprocess_all_when()) }} as first_date
-        {%- else -%}
-        -- the previous build predates these columns: rebuild everything
-        select cast('1900-01-01' as date) as first_date
-        {%- endif %}
-
-    ),
-
-    rebuilt_sessions as (
-
-        select session_key
-        from {{ ref('int_ga4__sessions') }}
-        where last_event_date >= (select first_date from reprocess_window)
-        {%- if built_by_this_version %}
-
-        union
-
-        select {{ session_column }}
-        from {{ relation }}
-        where session_last_event_date >= (select first_date from reprocess_window)
-        {%- endif %}
-
-    ),
+    {{ journey.rebuilt_sessions_ctes(
+        relation,
+        session_column,
+        reprocess_all_when=journey.funnels_reprocess_all_when(),
+        rebuild_all=not built_by_this_version,
+    ) }}
 {%- endmacro %}
 
 {#- Largest number of steps over all funnels. -#}

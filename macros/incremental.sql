@@ -152,3 +152,39 @@
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ batch }}
 {%- endmacro %}
+
+{#- Incremental run of a model with one row set per GA4 session (the funnel models,
+    int_ga4__page_transitions): CTEs reprocess_window and rebuilt_sessions (followed by a comma).
+    The rebuilt sessions are those int_ga4__sessions holds with a newest event date in the window,
+    and those the previous build (`relation`, its sessions in `session_column`, their newest event
+    date in session_last_event_date) holds there: a session whose events in the window disappeared
+    is rebuilt from what is left of it, wherever that now ends. `rebuild_all` rebuilds every session
+    (a previous build without the columns this needs). -#}
+{% macro rebuilt_sessions_ctes(relation, session_column, reprocess_all_when=none, rebuild_all=false) -%}
+    reprocess_window as (
+
+        {% if not rebuild_all -%}
+        select {{ journey.incremental_reprocess_from(relation, 'session_last_event_date', reprocess_all_when) }} as first_date
+        {%- else -%}
+        -- the previous build predates these columns: rebuild everything
+        select cast('1900-01-01' as date) as first_date
+        {%- endif %}
+
+    ),
+
+    rebuilt_sessions as (
+
+        select session_key
+        from {{ ref('int_ga4__sessions') }}
+        where last_event_date >= (select first_date from reprocess_window)
+        {%- if not rebuild_all %}
+
+        union
+
+        select {{ session_column }}
+        from {{ relation }}
+        where session_last_event_date >= (select first_date from reprocess_window)
+        {%- endif %}
+
+    ),
+{%- endmacro %}

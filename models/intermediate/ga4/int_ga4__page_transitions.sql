@@ -19,25 +19,7 @@
 with
 
 {% if reprocessed -%}
-reprocess_window as (
-
-    select {{ journey.incremental_reprocess_from(this, 'session_last_event_date') }} as first_date
-
-),
-
-rebuilt_sessions as (
-
-    select session_key
-    from {{ ref('int_ga4__sessions') }}
-    where last_event_date >= (select first_date from reprocess_window)
-
-    union
-
-    select session_key
-    from {{ this }}
-    where session_last_event_date >= (select first_date from reprocess_window)
-
-),
+{{ journey.rebuilt_sessions_ctes(this, 'session_key') }}
 
 {% endif -%}
 
