@@ -7,8 +7,9 @@ An analyst's new model fails CI here, with the file and the fix, when it:
   for every column listed there, at least one column listed);
 - has no data test and no unit test;
 - is a mart without an enforced contract (the BI contract: every column declared with its type);
-- has a not_null data test on a column its enforced contract declares not_null: the table is
-  created with NOT NULL, so the build itself rejects a null and the test can never fail.
+- has a not_null (or journey_not_null) data test on a column its enforced contract declares
+  not_null: the table is created with NOT NULL, so the build itself rejects a null and the test
+  can never fail.
 """
 
 from __future__ import annotations
@@ -84,6 +85,17 @@ def _constrained_not_null(model: dict[str, Any], column: str | None) -> bool:
     return any(constraint.get("type") == "not_null" for constraint in constraints)
 
 
+def _not_null_tested_columns(test: dict[str, Any]) -> list[str]:
+    """The columns a `not_null` or `journey_not_null` data test checks (none for other tests)."""
+    metadata = test.get("test_metadata") or {}
+    kwargs = metadata.get("kwargs") or {}
+    if metadata.get("name") == "not_null" and kwargs.get("column_name"):
+        return [kwargs["column_name"]]
+    if metadata.get("name") == "journey_not_null":
+        return list(kwargs.get("columns") or [])
+    return []
+
+
 def check_manifest(manifest: dict[str, Any], project: str = "journey") -> list[Violation]:
     """Every convention violation of the project's models, in path order."""
     tested: set[str] = set()
@@ -92,15 +104,14 @@ def check_manifest(manifest: dict[str, Any], project: str = "journey") -> list[V
     for node in nodes.values():
         if node.get("resource_type") == "test":
             tested.update(node.get("depends_on", {}).get("nodes", []))
-            metadata = node.get("test_metadata") or {}
             model = nodes.get(node.get("attached_node") or "")
-            column = (metadata.get("kwargs") or {}).get("column_name")
-            if (
-                metadata.get("name") == "not_null"
-                and model
-                and _constrained_not_null(model, column)
-            ):
-                unfailable.setdefault(node["attached_node"], []).append(column)
+            if model:
+                redundant = [
+                    column
+                    for column in _not_null_tested_columns(node)
+                    if _constrained_not_null(model, column)
+                ]
+                unfailable.setdefault(node["attached_node"], []).extend(redundant)
     for unit_test in manifest.get("unit_tests", {}).values():
         tested.update(unit_test.get("depends_on", {}).get("nodes", []))
 

@@ -105,6 +105,16 @@ def test_staging_and_intermediate_prefixes():
     assert any("named int_" in p for p in _problems(intermediate))
 
 
+NOT_NULL_TESTS = {
+    "not_null": {"name": "not_null", "kwargs": {"column_name": "visit_key"}},
+    "journey_not_null": {
+        "name": "journey_not_null",
+        "kwargs": {"columns": ["visit_key", "visited_at"]},
+    },
+}
+
+
+@pytest.mark.parametrize("test_kind", sorted(NOT_NULL_TESTS))
 @pytest.mark.parametrize(
     ("enforced", "constraints", "flagged"),
     [
@@ -113,16 +123,22 @@ def test_staging_and_intermediate_prefixes():
         (True, [], False),
     ],
 )
-def test_a_not_null_test_the_contract_makes_unfailable_is_flagged(enforced, constraints, flagged):
-    """Only where the enforced contract declares the column not_null can the test never fail."""
+def test_a_not_null_test_the_contract_makes_unfailable_is_flagged(
+    enforced, constraints, flagged, test_kind
+):
+    """Only where the enforced contract declares the column not_null can the test never fail; the
+    per-model journey_not_null test is checked column by column (visited_at has no constraint)."""
     model = _changed(
-        columns={"visit_key": {"description": "The visit.", "constraints": constraints}},
+        columns={
+            "visit_key": {"description": "The visit.", "constraints": constraints},
+            "visited_at": {"description": "When.", "constraints": []},
+        },
         config={"contract": {"enforced": enforced}},
     )
     manifest = _manifest(model)
     manifest["nodes"]["test.journey.not_null_fct_visits"] = TEST | {
         "attached_node": "model.journey.fct_visits",
-        "test_metadata": {"name": "not_null", "kwargs": {"column_name": "visit_key"}},
+        "test_metadata": NOT_NULL_TESTS[test_kind],
     }
     problems = [str(v) for v in check_manifest(manifest)]
     unfailable = [p for p in problems if "cannot fail" in p]
