@@ -12,8 +12,10 @@ one transaction (landing.py), each with its own manifest row.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,31 +121,10 @@ class Ga4Batch:
         self.con.execute(f"drop table if exists {BATCH}")
 
 
-def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Ga4Source) -> Ga4Batch:
-    """Read `paths` in one call; the batch's files are those that need no per-file reading."""
-    files = quote_list(paths)
-    try:
-        # rowid follows the file list and each file's line order (insertion order is preserved)
-        con.execute(
-            f"""
-            create or replace temp table {BATCH} as
-            select * from read_json({files}, format = 'newline_delimited',
-                columns = {ga4_json_columns(source)}, maximum_object_size = {MAX_OBJECT_SIZE},
-                filename = true)
-            """
-        )
-    except duckdb.Error:
-        return Ga4Batch(con, {})
-    first_rowid = {
-        name: first
-        for name, first, incomplete in con.execute(
-            f"select filename, min(rowid), count(*) filter (where {required_null(source)}) "
-            f"from {BATCH} group by filename"
-        ).fetchall()
-        if incomplete == 0
-    }
+def _drifted_files(con: duckdb.DuckDBPyConnection, files: str, source: Ga4Source) -> set[str]:
+    """The files (as read_json's `filename` gives them) with a top-level field beyond the schema."""
     declared = ", ".join(quote_literal(name) for name in source.columns)
-    drifted = {
+    return {
         row[0]
         for row in con.execute(
             f"""
@@ -155,4 +136,41 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Ga4Sou
             """
         ).fetchall()
     }
+
+
+def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Ga4Source) -> Ga4Batch:
+    """Read `paths` in one call; the batch's files are those that need no per-file reading.
+
+    The drift check parses the files a second time, on its own cursor in a second thread while
+    the typed read runs: each gzip stream decompresses on one core, so a batch of one file (the
+    nightly run's new day) used one of the two cores for each pass in turn (10M: 1.9 -> 1.2 s)."""
+    files = quote_list(paths)
+    with ThreadPoolExecutor(max_workers=1) as pool, con.cursor() as drift_cursor:
+        drift = pool.submit(_drifted_files, drift_cursor, files, source)
+        try:
+            # rowid follows the file list and each file's line order (insertion order is preserved)
+            con.execute(
+                f"""
+                create or replace temp table {BATCH} as
+                select * from read_json({files}, format = 'newline_delimited',
+                    columns = {ga4_json_columns(source)}, maximum_object_size = {MAX_OBJECT_SIZE},
+                    filename = true)
+                """
+            )
+        except duckdb.Error:
+            with contextlib.suppress(duckdb.Error):
+                drift.result()
+            return Ga4Batch(con, {})
+        first_rowid = {
+            name: first
+            for name, first, incomplete in con.execute(
+                f"select filename, min(rowid), count(*) filter (where {required_null(source)}) "
+                f"from {BATCH} group by filename"
+            ).fetchall()
+            if incomplete == 0
+        }
+        try:
+            drifted = drift.result()
+        except duckdb.Error:  # a file the typed read took but the object read refuses: read alone
+            drifted = set(first_rowid)
     return Ga4Batch(con, {n: first_rowid[n] for n in sorted(first_rowid) if n not in drifted})
