@@ -2,12 +2,11 @@
 and names each column with its number of null rows."""
 
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
 from conftest import Built
-from test_test_scope import data_test_result, dbt
+from test_test_scope import data_test_result, dbt, warehouse_copy
 
 MODEL = "int_orders__orders"
 PLANTED = {"order_id": 2, "ordered_at": 1}  # column -> rows set to null
@@ -16,8 +15,7 @@ PLANTED = {"order_id": 2, "ordered_at": 1}  # column -> rows set to null
 def test_journey_not_null_names_the_columns_with_nulls_and_counts_them(
     built: Built, tmp_path: Path
 ) -> None:
-    warehouse = tmp_path / "journey.duckdb"
-    shutil.copyfile(built.warehouse, warehouse)
+    warehouse = warehouse_copy(built, tmp_path)
     con = duckdb.connect(str(warehouse))
     try:
         keys = [k for (k,) in con.execute(f"select order_key from intermediate.{MODEL}").fetchall()]

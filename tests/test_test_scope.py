@@ -30,6 +30,13 @@ def dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.CompletedP
     )
 
 
+def warehouse_copy(built: Built, tmp_path: Path) -> Path:
+    """A copy of the sample warehouse a test may change."""
+    warehouse = tmp_path / "journey.duckdb"
+    shutil.copyfile(built.warehouse, warehouse)
+    return warehouse
+
+
 def data_test_result(target: Path, test: str = UNIQUE_TEST) -> tuple[str, int | None]:
     results = json.loads((target / "run_results.json").read_text())["results"]
     (result,) = [r for r in results if r["unique_id"].startswith(f"test.journey.{test}.")]
@@ -39,8 +46,7 @@ def data_test_result(target: Path, test: str = UNIQUE_TEST) -> tuple[str, int | 
 def test_build_tests_the_rows_it_wrote_and_dbt_test_the_whole_table(
     built: Built, tmp_path: Path
 ) -> None:
-    warehouse = tmp_path / "journey.duckdb"
-    shutil.copyfile(built.warehouse, warehouse)
+    warehouse = warehouse_copy(built, tmp_path)
     con = duckdb.connect(str(warehouse))
     try:
         # An old event (the earliest date: far before the incremental window, in a session with no
@@ -119,8 +125,7 @@ def duplicate_raw_row(warehouse: Path, loaded_now: bool) -> None:
 def test_build_tests_raw_rows_of_files_loaded_since_staging_was_built(
     built: Built, tmp_path: Path
 ) -> None:
-    warehouse = tmp_path / "journey.duckdb"
-    shutil.copyfile(built.warehouse, warehouse)
+    warehouse = warehouse_copy(built, tmp_path)
 
     # a duplicate key among rows loaded before stg_ga4__events was built: tested by that build
     duplicate_raw_row(warehouse, loaded_now=False)
