@@ -2,9 +2,10 @@
     from journey.incremental_reprocess_from on: the newest event date the model already holds minus
     var incremental_lookback_days (default 0), every newer date, and every date whose raw rows changed
     since the model was built (config reprocess_upstream): GA4's re-exports (a day is re-exported for
-    up to 72 hours), late files and the daily file replacing an intraday one, whatever their age. Session models rebuild whole sessions:
-    every session with an event on a reprocessed date, from all its events. Portable SQL (dbt
-    cross-database macros); the custom strategy is plain DELETE + INSERT. -#}
+    up to 72 hours), late files and the daily file replacing an intraday one, whatever their age.
+    Session models rebuild whole sessions: every session with an event on a reprocessed date, from
+    all its events. Portable SQL (dbt cross-database macros); the custom strategy is plain DELETE +
+    INSERT. -#}
 
 {#- var incremental_lookback_days as a non-negative integer, validated at compile time. -#}
 {% macro incremental_lookback_days() -%}
