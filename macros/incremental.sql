@@ -1,8 +1,9 @@
 {#- Incremental GA4 models (README "Incremental runs"). An incremental run reprocesses every event date
-    from journey.incremental_reprocess_from on: the newest event date the model already holds minus
-    var incremental_lookback_days (default 0), every newer date, and every date whose raw rows changed
-    since the model was built (config reprocess_upstream): GA4's re-exports (a day is re-exported for
-    up to 72 hours), late files and the daily file replacing an intraday one, whatever their age.
+    from journey.incremental_reprocess_from on: every date newer than the newest the model already
+    holds, every date whose raw rows changed since the model was built (config reprocess_upstream):
+    GA4's re-exports (a day is re-exported for up to 72 hours), late files and the daily file
+    replacing an intraday one, whatever their age; and the var incremental_lookback_days (default 0)
+    newest dates it holds, changed or not.
     Session models rebuild whole sessions: every session with an event on a reprocessed date, from
     all its events. Portable SQL (dbt cross-database macros); the custom strategy is plain DELETE +
     INSERT. -#}
@@ -19,7 +20,8 @@
 
 {#- SQL scalar subquery: the first event date an incremental run reprocesses, read from `relation` (the
     model's previous build, {{ this }}) and its DATE column `date_column`. It is the earliest of:
-    - max(date_column) minus var incremental_lookback_days (default 0: the newest date built);
+    - the day after max(date_column), minus var incremental_lookback_days (default 0: no date already
+      built is reprocessed unless it changed; 1: the newest date built always is, ...);
     - with config reprocess_upstream (journey.reprocess_upstream_changes): the first date the model's
       upstream changed since the model was last built, whatever its age: a re-exported or late file,
       the daily file replacing an intraday one, a date whose rows all vanished.
@@ -33,7 +35,7 @@
     {%- set changes = journey.reprocess_upstream_changes(relation, date_column) -%}
     {%- set window_start -%}
         coalesce(
-            cast({{ dbt.dateadd('day', -1 * journey.incremental_lookback_days(), 'max(' ~ date_column ~ ')') }} as date),
+            cast({{ dbt.dateadd('day', 1 - journey.incremental_lookback_days(), 'max(' ~ date_column ~ ')') }} as date),
             cast('1900-01-01' as date)
         )
     {%- endset -%}

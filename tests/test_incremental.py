@@ -28,6 +28,7 @@ import random
 import shutil
 import zlib
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ DAYS = 60
 FIRST_NIGHT_DAYS = 50
 LATE_DAY = 55  # first export on night 6, its re-export replaces it on night 11
 REEXPORT_AFTER_NIGHTS = 5
+ONE_NEW_DAY_NIGHT = DAYS - 1  # brings that day only (no re-export)
 LATE_SHARE = 0.05
 DROPPED_EVENTS = 12
 COMPARED_SCHEMAS = ("marts", "intermediate")
@@ -165,6 +167,29 @@ def customer_keys(warehouse: Path) -> dict[str, str]:
         con.close()
 
 
+# Per incremental GA4 model: (date, _raw_loaded_through) of its rows, the version a rebuild renews.
+VERSIONED_MODELS = {
+    "staging.stg_ga4__events": "event_date",
+    "intermediate.int_ga4__session_events": "event_date",
+    "intermediate.int_ga4__sessions": "last_event_date",
+}
+
+
+def row_versions(warehouse: Path) -> dict[str, set[tuple[Any, ...]]]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {
+            table: set(
+                con.execute(
+                    f"select {column}, _raw_loaded_through, count(*) from {table} group by all"
+                ).fetchall()
+            )
+            for table, column in VERSIONED_MODELS.items()
+        }
+    finally:
+        con.close()
+
+
 # --- comparison ---------------------------------------------------------------------------------
 
 
@@ -185,6 +210,7 @@ class Scenario:
         self.dbt = Dbt(root / "target", self.full)
         self.keys_after_first_night: dict[str, str] = {}
         self.late_day_rows: dict[str, int] = {}
+        self.versions_around_one_new_day: list[dict[str, set[tuple[Any, ...]]]] = []
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +235,11 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
         sample.deliver(landing, day, first=day == LATE_DAY)
         if day == LATE_DAY + REEXPORT_AFTER_NIGHTS:
             sample.deliver(landing, LATE_DAY)
+        if day == ONE_NEW_DAY_NIGHT:
+            s.versions_around_one_new_day.append(row_versions(s.nightly))
         nightly(s.dbt, landing, s.nightly, *([] if day == DAYS else STATEFUL_MODELS))
+        if day == ONE_NEW_DAY_NIGHT:
+            s.versions_around_one_new_day.append(row_versions(s.nightly))
     yield s
     if saved is None:
         os.environ.pop("JOURNEY_WAREHOUSE", None)
@@ -219,6 +249,24 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
 
 def test_nightly_incremental_runs_equal_one_full_run(scenario: Scenario) -> None:
     assert list(differences(scenario.full, scenario.nightly)) == []
+
+
+def test_a_night_with_one_new_day_leaves_the_older_days_alone(scenario: Scenario) -> None:
+    """Night 10 brings day 59 only. stg_ga4__events adds day 59 and rebuilds no older date; the
+    session models rebuild only the sessions with events on day 59 (whole, with their earlier
+    events), so most rows of day 58 keep the version night 9 built them with. Rebuilding the
+    newest date every night (the window before issue 8's fifth 2026-12-07 session) fails this."""
+    assert ONE_NEW_DAY_NIGHT != LATE_DAY + REEXPORT_AFTER_NIGHTS
+    before, after = scenario.versions_around_one_new_day
+    newest = max(date for date, _, _ in before["staging.stg_ga4__events"])
+    for table in VERSIONED_MODELS:
+        versions_before = {(date, version) for date, version, _ in before[table]}
+        newest_rows = [(version, n) for date, version, n in after[table] if date == newest]
+        kept = sum(n for version, n in newest_rows if (newest, version) in versions_before)
+        assert kept > sum(n for _, n in newest_rows) / 2, (table, kept, newest_rows)
+    events = "staging.stg_ga4__events"
+    assert before[events] <= after[events]
+    assert {date for date, _, _ in after[events] - before[events]} == {newest + timedelta(days=1)}
 
 
 def test_another_night_without_new_files_changes_nothing(
