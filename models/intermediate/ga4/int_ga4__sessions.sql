@@ -441,6 +441,67 @@ final as (
 ){{ "," if reprocessed }}
 
 {% if reprocessed -%}
+stale_own_labels as (
+
+    -- The source / medium / campaign combinations the previous build labelled otherwise than the
+    -- seeds now do: a few rows (none unless a seed changed), so relabelled_sessions joins the
+    -- previous build's sessions to them instead of labelling every session again.
+    select distinct previous_labels.source, previous_labels.medium, previous_labels.campaign
+    from (
+        select distinct source, medium, campaign, default_channel_group, channel_group
+        from {{ this }}
+    ) as previous_labels
+    inner join channels
+        on previous_labels.source = channels.source
+        and previous_labels.medium = channels.medium
+        and previous_labels.campaign = channels.campaign
+    where previous_labels.default_channel_group <> channels.default_channel_group
+        or previous_labels.channel_group <> channels.channel_group
+
+),
+
+stale_last_non_direct_labels as (
+
+    select distinct
+        previous_labels.last_non_direct_source,
+        previous_labels.last_non_direct_medium,
+        previous_labels.last_non_direct_campaign
+    from (
+        select distinct
+            last_non_direct_source,
+            last_non_direct_medium,
+            last_non_direct_campaign,
+            last_non_direct_channel_group
+        from {{ this }}
+    ) as previous_labels
+    inner join channels
+        on previous_labels.last_non_direct_source = channels.source
+        and previous_labels.last_non_direct_medium = channels.medium
+        and previous_labels.last_non_direct_campaign = channels.campaign
+    where previous_labels.last_non_direct_channel_group <> channels.channel_group
+
+),
+
+stale_session_keys as (
+
+    select previous_sessions.session_key
+    from {{ this }} as previous_sessions
+    inner join stale_own_labels
+        on previous_sessions.source = stale_own_labels.source
+        and previous_sessions.medium = stale_own_labels.medium
+        and previous_sessions.campaign = stale_own_labels.campaign
+
+    union
+
+    select previous_sessions.session_key
+    from {{ this }} as previous_sessions
+    inner join stale_last_non_direct_labels
+        on previous_sessions.last_non_direct_source = stale_last_non_direct_labels.last_non_direct_source
+        and previous_sessions.last_non_direct_medium = stale_last_non_direct_labels.last_non_direct_medium
+        and previous_sessions.last_non_direct_campaign = stale_last_non_direct_labels.last_non_direct_campaign
+
+),
+
 relabelled_sessions as (
 
     -- Sessions of the previous build that are not rebuilt but whose channel groups no longer follow
@@ -496,7 +557,8 @@ relabelled_sessions as (
         on previous_sessions.last_non_direct_source = last_non_direct_channel.source
         and previous_sessions.last_non_direct_medium = last_non_direct_channel.medium
         and previous_sessions.last_non_direct_campaign = last_non_direct_channel.campaign
-    where previous_sessions.session_key not in (select session_key from reprocessed_session_keys)
+    where previous_sessions.session_key in (select session_key from stale_session_keys)
+        and previous_sessions.session_key not in (select session_key from reprocessed_session_keys)
         and (
             previous_sessions.default_channel_group <> own_channel.default_channel_group
             or previous_sessions.channel_group <> own_channel.channel_group
