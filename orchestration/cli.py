@@ -226,6 +226,13 @@ def _bench_attribution(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
 def _bench_run(args: argparse.Namespace) -> int:
     from orchestration.bench.pipeline import BenchOptions, run_bench
     from orchestration.bench.report import format_table
@@ -247,6 +254,7 @@ def _bench_run(args: argparse.Namespace) -> int:
         keep=args.keep,
         floor=not args.no_floor,
         reuse_generated=args.reuse_generated,
+        nightly_runs=args.nightly_runs,
         json_path=Path(args.json) if args.json else None,
     )
     print(
@@ -443,6 +451,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="reuse the workdir's generated data when a run with the same scale, seed and format "
         "left it (its recorded generation time is reported); keep it afterwards",
+    )
+    bench_run.add_argument(
+        "--nightly-runs",
+        type=_positive_int,
+        default=1,
+        help="run the nightly job this many times, each from a copy of the warehouse after the full "
+        "build, and report the median (one more warehouse copy on disk)",
     )
     bench_run.set_defaults(handler=_bench_run)
 

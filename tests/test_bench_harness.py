@@ -19,6 +19,7 @@ import pytest
 from orchestration.bench.memory import PeakSampler, tree_rss_bytes
 from orchestration.bench.pipeline import (
     GENERATED_RECORD,
+    median_run,
     reusable_generation,
     run_phase,
     split_landing,
@@ -26,6 +27,7 @@ from orchestration.bench.pipeline import (
 from orchestration.bench.report import derive, format_table, write_json
 from orchestration.bench.scale import EVENTS_PER_CUSTOMER, parse_count, scale_for
 from orchestration.bench.timeline import dbt_layers, node_layer, run_stages, wall_shares
+from orchestration.cli import build_parser
 from orchestration.generator import generate
 
 
@@ -149,6 +151,37 @@ def test_derived_figures_come_from_the_measurements_and_round_trip(tmp_path: Pat
     assert without_floor["peak_rss_bytes"] == 150
     report["derived"] = without_floor
     assert "floor: not measured" in format_table(report)
+
+
+def test_nightly_runs_report_the_median_run_and_the_highest_peak() -> None:
+    runs = [
+        _fake_run(5.0, 1200, {"load ga4_events": 0.7}) | {"peak_rss_bytes": 100},
+        _fake_run(3.0, 1200, {"load ga4_events": 0.4}) | {"peak_rss_bytes": 300},
+        _fake_run(4.0, 1200, {"load ga4_events": 0.5}) | {"peak_rss_bytes": 200},
+    ]
+    median = median_run(runs)
+    assert median["seconds"] == 4.0 and median["stages"] == {"load ga4_events": 0.5}
+    assert median["runs_seconds"] == [5.0, 3.0, 4.0]
+    assert median["peak_rss_bytes"] == 300
+    # an even count takes the lower middle; one run is itself
+    assert median_run(runs[:2])["seconds"] == 3.0
+    assert median_run(runs[:1])["runs_seconds"] == [5.0]
+    report = {
+        "scale": {"events_target": 1000, "customers": 10, "history_days": 3, "days_generated": 4},
+        "settings": {"ga4_format": "json", "unit_tests": False},
+        "machine": {"load_average_start": [1.0], "load_average_end": [1.0]},
+        "generate": {"seconds": 1.0, "peak_rss_bytes": 50},
+        "full": _fake_run(16.0, 1000, {"load ga4_events": 3.0}),
+        "incremental": median,
+    }
+    report["derived"] = derive(report)
+    assert report["derived"]["incremental_over_full"] == 4.0 / 16.0
+    assert "25.0% (median of 3 nightly runs: 5.0, 3.0, 4.0 s)" in format_table(report)
+    arguments = ["bench", "run", "--nightly-runs"]
+    assert build_parser().parse_args([*arguments, "3"]).nightly_runs == 3
+    assert build_parser().parse_args(["bench", "run"]).nightly_runs == 1
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([*arguments, "0"])
 
 
 def test_peak_sampler_sees_a_child_that_holds_memory() -> None:

@@ -28,6 +28,7 @@ def derive(report: dict[str, Any]) -> dict[str, Any]:
         "full_seconds": full["seconds"],
         "floor_seconds": floor_seconds,
         "incremental_seconds": nightly["seconds"],
+        "incremental_runs_seconds": nightly.get("runs_seconds", [nightly["seconds"]]),
         "events_per_second": events / full["seconds"] if full["seconds"] > 0 else None,
         "full_over_floor": full["seconds"] / floor_seconds if floor_seconds else None,
         "incremental_over_full": nightly["seconds"] / full["seconds"] if full["seconds"] else None,
@@ -95,6 +96,13 @@ def _peer_lines(peers: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _nightly_runs(derived: dict[str, Any]) -> str:
+    runs = derived["incremental_runs_seconds"]
+    if len(runs) < 2:
+        return ""
+    return f" (median of {len(runs)} nightly runs: " + ", ".join(f"{s:.1f}" for s in runs) + " s)"
+
+
 def _floor_lines(derived: dict[str, Any]) -> list[str]:
     if derived["floor_seconds"] is None:
         return ["  floor: not measured (--no-floor)"]
@@ -113,7 +121,7 @@ def format_table(report: dict[str, Any]) -> str:
         f"{'run' if report['settings']['unit_tests'] else 'skipped'}",
         *_stage_rows(report),
         *_floor_lines(d),
-        f"  nightly / full build: {d['incremental_over_full']:.1%};  "
+        f"  nightly / full build: {d['incremental_over_full']:.1%}{_nightly_runs(d)};  "
         f"{d['events_per_second']:,.0f} events/s ({d['microseconds_per_event']:.1f} us/event)",
         "  peak memory (process tree): "
         + ", ".join(
