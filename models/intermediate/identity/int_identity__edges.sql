@@ -30,9 +30,8 @@ events as (
 email_subscribers as (
 
     select subscriber_id, email
-    from {{ ref('stg_email__activity') }}
+    from {{ ref('int_identity__email_sightings') }}
     where subscriber_id is not null
-    group by subscriber_id, email
 
 ),
 

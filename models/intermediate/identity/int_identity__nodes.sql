@@ -24,8 +24,9 @@ crm_contacts as (
 
 email_activity as (
 
-    select email, occurred_at
-    from {{ ref('stg_email__activity') }}
+    -- per (email, subscriber_id) roll-up of the email events: first_seen_at is the earliest event
+    select email, first_seen_at as occurred_at
+    from {{ ref('int_identity__email_sightings') }}
 
 ),
 
