@@ -72,8 +72,18 @@ def test_build_tests_the_rows_it_wrote_and_dbt_test_the_whole_table(
         con.close()
     assert duplicates == 1
 
+    # Nothing upstream changed since the sample's build, so the window is forced to the newest
+    # date (incremental_lookback_days 1): the build rewrites that date's sessions and no more.
     build = dbt(
-        ["build", "--select", MODEL, "--exclude-resource-type", "unit_test"],
+        [
+            "build",
+            "--select",
+            MODEL,
+            "--exclude-resource-type",
+            "unit_test",
+            "--vars",
+            "{incremental_lookback_days: 1}",
+        ],
         warehouse,
         tmp_path / "build",
     )
