@@ -42,9 +42,8 @@ class BenchOptions:
     keep: bool = False
     floor: bool = True
     reuse_generated: bool = False  # `generated/` as an earlier run with the same arguments left it
-    nightly_runs: int = (
-        1  # nightly runs, each from a copy of the 90-day warehouse; the median counts
-    )
+    # nightly runs, each from a copy of the 90-day warehouse; the median is reported
+    nightly_runs: int = 1
     json_path: Path | None = None  # written after every phase, so a long run leaves partial numbers
 
 
