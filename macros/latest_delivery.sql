@@ -30,3 +30,36 @@
         on trim(rows_.{{ key_column }}) = latest_files.delivery_key
         and rows_._source_file = latest_files._source_file
 {%- endmacro %}
+
+{#- The (_source_file, _source_row) of every row that repeats an earlier one: rows with the same
+    `exact_key` are one event, delivered more than once; the first by `keep_first_order` is kept,
+    these are the others. Only rows whose `group_hash` (a cheap 64-bit hash, journey.hash64, of
+    columns the exact key includes) occurs more than once are ranked: ranking every row (a window
+    over all of them) cost stg_email__activity half its CPU and, at 100M GA4 events, tens of GB
+    of spill; the others are kept without a sort. `rows_from` is a FROM clause (with joins) whose
+    source rows are aliased `events`; `rows_where` filters them (read twice, so both reads see the
+    same rows). -#}
+{% macro repeated_delivery_rows(rows_from, rows_where, group_hash, exact_key, keep_first_order) -%}
+    select
+        _source_file,
+        _source_row
+    from (
+        select
+            events._source_file,
+            events._source_row,
+            cast(row_number() over (
+                partition by {{ exact_key }}
+                order by {{ keep_first_order }}
+            ) as bigint) as delivery_rank
+        {{ rows_from }}
+        where {{ rows_where }}
+            and {{ group_hash }} in (
+                select {{ group_hash }}
+                {{ rows_from }}
+                where {{ rows_where }}
+                group by {{ group_hash }}
+                having count(*) > 1
+            )
+    ) as ranked
+    where delivery_rank > 1
+{%- endmacro %}

@@ -1,8 +1,6 @@
-{#- One row per email recipient event; repeated deliveries of the same event kept once.
-    Duplicates are found like stg_ga4__events finds them: rows sharing a 64-bit hash of the event's
-    identity (about 1% of rows) are ranked by their exact key; the others are kept without a sort.
-    Ranking every row instead (a window over 4.6M rows at 10M events) took 7 of the model's
-    14 s of CPU (issue 8). -#}
+{#- One row per email recipient event; repeated deliveries of the same event kept once
+    (journey.repeated_delivery_rows, as stg_ga4__events: only rows sharing a 64-bit hash of the
+    event's identity, about 1% of rows, are ranked by their exact key). -#}
 
 {%- set event_type -%}
         -- platform wording ('Opened Email', 'open', 'Marked Email as Spam', ...) -> one vocabulary
@@ -51,35 +49,17 @@
 
 with
 
-shared_duplicate_groups as (
-
-    -- Only rows whose hash of the identity occurs more than once can be duplicates.
-    select {{ journey.hash64(identity) }} as duplicate_group
-    from {{ source('email', 'email_activity') }}
-    group by {{ journey.hash64(identity) }}
-    having count(*) > 1
-
-),
-
 dropped_duplicates as (
 
-    -- The rows of those groups ranked by their exact key (a hash collision gets a key of its own):
-    -- one is kept, the first by file and row; these are the others.
-    select
-        _source_file,
-        _source_row
-    from (
-        select
-            _source_file,
-            _source_row,
-            cast(row_number() over (
-                partition by {{ journey.surrogate_key(identity) }}
-                order by _source_file, _source_row
-            ) as bigint) as duplicate_rank
-        from {{ source('email', 'email_activity') }}
-        where {{ journey.hash64(identity) }} in (select duplicate_group from shared_duplicate_groups)
-    ) as ranked
-    where duplicate_rank > 1
+    -- Repeated deliveries of one event (the same identity): the first by file and row is kept,
+    -- these are the others.
+    {{ journey.repeated_delivery_rows(
+        'from ' ~ source('email', 'email_activity') ~ ' as events',
+        'true',
+        journey.hash64(identity),
+        journey.surrogate_key(identity),
+        'events._source_file, events._source_row'
+    ) }}
 
 ),
 

@@ -81,53 +81,20 @@ days_with_daily_export as (
 
 ),
 
-shared_duplicate_groups as (
-
-    -- Exact duplicates share user, timestamp and name, so only rows whose 64-bit hash of those three
-    -- occurs more than once can be duplicates (about 0.2% of rows). Ranking just these, instead of
-    -- sorting every event's key and joining every kept row id back, lets 100M events build without
-    -- spilling tens of GB.
-    select {{ duplicate_group }} as duplicate_group
-    {{ eligible_from }}
-    where {{ eligible_where }}
-    group by {{ duplicate_group }}
-    having count(*) > 1
-
-),
-
-duplicate_candidates as (
-
-    -- The rows of those groups with their exact key: an event differing only in its params (or a
-    -- hash collision) gets a key of its own and is kept.
-    select
-        events._source_file,
-        events._source_row,
-        coalesce(source_files.is_intraday, false) as is_intraday,
-        {{ event_key }} as event_key
-    {{ eligible_from }}
-    where {{ eligible_where }}
-        and {{ duplicate_group }} in (select duplicate_group from shared_duplicate_groups)
-
-),
-
 dropped_duplicates as (
 
     -- Exact duplicates (same user, timestamp, name and params): one is kept, preferring the daily
-    -- export, then the first file and row; these are the others.
-    select
-        _source_file,
-        _source_row
-    from (
-        select
-            _source_file,
-            _source_row,
-            cast(row_number() over (
-                partition by event_key
-                order by is_intraday, _source_file, _source_row
-            ) as bigint) as duplicate_rank
-        from duplicate_candidates
-    ) as ranked
-    where duplicate_rank > 1
+    -- export, then the first file and row; these are the others. Duplicates share user, timestamp and
+    -- name, so only rows whose hash of those three occurs more than once (about 0.2%) are ranked by
+    -- the exact key; an event differing only in its params (or a hash collision) is kept. Ranking
+    -- just these lets 100M events build without spilling tens of GB.
+    {{ journey.repeated_delivery_rows(
+        eligible_from,
+        eligible_where,
+        duplicate_group,
+        event_key,
+        'coalesce(source_files.is_intraday, false), events._source_file, events._source_row'
+    ) }}
 
 ),
 
