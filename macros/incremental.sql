@@ -192,29 +192,30 @@
     ),
 {%- endmacro %}
 
-{#- Custom incremental strategy `row_sync` (config incremental_strategy='row_sync', unique_key='<one
-    column>'), for tables rebuilt in full by their SELECT whose rows mostly stay the same from night to
-    night (the marts keyed by session, entry or customer: a night changes the new day's rows and those
-    whose customer an identity merge changed). The model's SELECT is computed in full into the temp
-    table dbt makes for the batch, as a table model's would be, so the result is the same as a full
-    rebuild; only the write is incremental. Writing and compressing every row again is most of what
-    rebuilding such a table costs (10M events, fct_sessions: 1.41 s rebuilt, 0.78 s synced, 8,788 of
-    707,706 rows changed). The keys whose row differs, by a 64-bit hash of all columns (journey.hash64),
-    between the batch and the table: DELETE them from the table, then INSERT their batch rows; a key only
-    in the table is deleted, one only in the batch inserted. A changed row is missed only when its old
-    and new hashes collide (chance 2^-64 per changed row); journey run --full-refresh rewrites every row.
-    Needs DELETE (DuckDB); on Spark these models are tables. -#}
+{#- Custom incremental strategy `row_sync` (config incremental_strategy='row_sync', unique_key: a column
+    or a list of columns, which may hold nulls), for tables rebuilt in full by their SELECT whose rows
+    mostly stay the same from night to night (keyed by session, entry, touchpoint, conversion, customer
+    or identifier: a night changes the new day's rows and those whose customer an identity merge
+    changed, about 1-2%). The model's SELECT is computed in full into the temp table dbt makes for
+    the batch, as a table model's would be, so the result is the same as a full rebuild; only the
+    write is incremental. Writing and compressing every row again is most of what rebuilding such a
+    table costs (10M events, fct_sessions: 1.41 s rebuilt, 0.78 s synced, 8,788 of 707,706 rows
+    changed). The keys whose row differs between the batch and the table, by a 64-bit hash of all
+    columns (journey.hash64), are deleted from the table and their batch rows inserted; a key only in
+    the table is deleted, one only in the batch inserted. A changed row is missed only when its old
+    and new hashes collide (chance 2^-64 per changed row); journey run --full-refresh rewrites every
+    row. Needs DELETE (DuckDB); on Spark these models are tables (journey.row_sync_config). -#}
 {% macro get_incremental_row_sync_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set batch = arg_dict['temp_relation'] -%}
     {%- set unique_key = arg_dict['unique_key'] -%}
-    {%- if unique_key is none or unique_key is not string -%}
-        {{ exceptions.raise_compiler_error("incremental_strategy 'row_sync' needs one unique_key column (model " ~ target ~ ")") }}
+    {%- set key_columns = [unique_key] if unique_key is string else (unique_key or []) | list -%}
+    {%- if key_columns | length == 0 -%}
+        {{ exceptions.raise_compiler_error("incremental_strategy 'row_sync' needs config unique_key (model " ~ target ~ ")") }}
     {%- endif -%}
-    {%- set column_names = arg_dict['dest_columns'] | map(attribute='name') | list -%}
     {%- set quoted_columns = [] -%}
-    {%- for name in column_names -%}
-        {%- do quoted_columns.append(adapter.quote(name)) -%}
+    {%- for column in arg_dict['dest_columns'] -%}
+        {%- do quoted_columns.append(adapter.quote(column.name)) -%}
     {%- endfor -%}
     {%- set columns_csv = quoted_columns | join(', ') -%}
     {%- set changed_keys = target.identifier ~ '__row_sync_keys' %}
@@ -223,31 +224,60 @@
 
     batch_rows as (
 
-        select {{ unique_key }} as row_key, {{ journey.hash64(quoted_columns) }} as row_hash
+        select
+            {%- for key in key_columns %}
+            {{ key }} as row_key_{{ loop.index }},
+            {%- endfor %}
+            {{ journey.hash64(quoted_columns) }} as row_hash
         from {{ batch }}
 
     ),
 
     built_rows as (
 
-        select {{ unique_key }} as row_key, {{ journey.hash64(quoted_columns) }} as row_hash
+        select
+            {%- for key in key_columns %}
+            {{ key }} as row_key_{{ loop.index }},
+            {%- endfor %}
+            {{ journey.hash64(quoted_columns) }} as row_hash
         from {{ target }}
 
     )
 
-    select coalesce(batch_rows.row_key, built_rows.row_key) as row_key
+    select
+        {%- for key in key_columns %}
+        coalesce(batch_rows.row_key_{{ loop.index }}, built_rows.row_key_{{ loop.index }}) as row_key_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from batch_rows
     full outer join built_rows
-        on batch_rows.row_key = built_rows.row_key
+        on {% for key in key_columns -%}
+        batch_rows.row_key_{{ loop.index }} is not distinct from built_rows.row_key_{{ loop.index }}
+        {%- if not loop.last %}
+        and {% endif -%}
+        {%- endfor %}
     where batch_rows.row_hash is distinct from built_rows.row_hash;
 
     delete from {{ target }}
-    where {{ unique_key }} in (select row_key from {{ changed_keys }});
+    where exists (
+        select 1 from {{ changed_keys }} as changed
+        where {% for key in key_columns -%}
+        changed.row_key_{{ loop.index }} is not distinct from {{ target }}.{{ key }}
+        {%- if not loop.last %}
+        and {% endif -%}
+        {%- endfor %}
+    );
 
     insert into {{ target }} ({{ columns_csv }})
     select {{ columns_csv }}
     from {{ batch }}
-    where {{ unique_key }} in (select row_key from {{ changed_keys }});
+    where exists (
+        select 1 from {{ changed_keys }} as changed
+        where {% for key in key_columns -%}
+        changed.row_key_{{ loop.index }} is not distinct from {{ batch }}.{{ key }}
+        {%- if not loop.last %}
+        and {% endif -%}
+        {%- endfor %}
+    );
 
     drop table {{ changed_keys }}
 {%- endmacro %}

@@ -1,3 +1,4 @@
+{{ config(**journey.row_sync_config('order_line_key')) }}
 {#- One row per order line of every shop system, with its order's customer and currency. -#}
 
 with

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**journey.row_sync_config('customer_key')) }}
 
 {#- Journey stage per customer (SPEC 6): one row per customer_key with at least one touchpoint or
     conversion. Stages in order awareness < consideration < decision < retention < advocacy; each
