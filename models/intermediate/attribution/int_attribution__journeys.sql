@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config('journey_id')) }}
 {#- One row per journey for the data-driven models: every path-eligible conversion (its touches in
     the lookback, `int_journey__conversion_paths`) and every journey that ended without conversion
     (`int_journey__non_converting_paths`), with its ordered channel path and sorted channel set.

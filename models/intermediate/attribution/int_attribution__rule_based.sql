@@ -1,4 +1,4 @@
-{{ config(**journey.row_sync_config(['conversion_id', 'model', 'touchpoint_id'])) }}
+{{ config(materialized='table') }}
 
 {#- Rule-based multi-touch attribution (SPEC 7): one row per path conversion x touchpoint x model
     (first_touch, last_touch, last_non_direct, linear, time_decay, position_based), on the paths of

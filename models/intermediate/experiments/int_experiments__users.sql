@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config(['experiment_id', 'user_pseudo_id'])) }}
 {#- One row per experiment and exposed user (user_pseudo_id, the unit GA4 A/B tools randomise):
     the variant, the first exposure (the user's first consented event carrying both the experiment
     param, var experiment_id_param, and the variant param, var experiment_variant_param), whether

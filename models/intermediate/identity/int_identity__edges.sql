@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config(['left_type', 'left_value', 'right_type', 'right_value', 'edge_source'])) }}
 {#- Edges of the identity graph, one row per (left identifier, right identifier, edge_source), with
     the over-merge guard applied as flags (is_cut). Device edges (left_type user_pseudo_id) come only
     from events with analytics consent (var require_analytics_consent).

@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config(['identifier_type', 'identifier_value'])) }}
 {#- One row per identifier of the identity graph with its customer_key.
 
     Customers are the connected components of int_identity__edges without the cut edges (over-merge

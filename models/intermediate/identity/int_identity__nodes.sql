@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config(['identifier_type', 'identifier_value'])) }}
 {#- Every identifier the sources know, one row per (identifier_type, identifier_value), with the
     first time any source saw it. Identifiers without an edge still become (singleton) customers, so
     every device, user_id, email, order and CRM contact gets a customer_key. With

@@ -1,4 +1,4 @@
-{{ config(**journey.row_sync_config(['conversion_id', 'touchpoint_id'])) }}
+{{ config(materialized='table') }}
 
 {#- Conversion paths (SPEC 5): one row per path conversion x touchpoint in its path; the input that
     attribution reuses. Path conversions: fct_conversions of the kinds in var path_conversion_kinds

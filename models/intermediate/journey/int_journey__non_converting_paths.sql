@@ -1,4 +1,4 @@
-{{ config(**journey.row_sync_config('touchpoint_id')) }}
+{{ config(materialized='table') }}
 
 {#- Non-converting paths (SPEC 5): one row per touchpoint of a journey that ended without a
     conversion. A customer's (or anonymous visitor's) non-converting journey is its touchpoints

@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config(['customer_key', 'stage'])) }}
 {#- Stage spells (issue 11): one row per customer x journey stage reached (SPEC 6, the timestamps of
     mart_customer_journey_stages), with when the customer entered it and when they left it for a later
     stage. The rule every journey-map mart uses: a customer is in stage S at instant t when S is the

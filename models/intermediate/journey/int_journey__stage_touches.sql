@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config('touchpoint_id')) }}
 {#- Touches by journey stage (issue 11): one row per touchpoint (fct_touchpoints, not
     is_duplicate_touch: an email click that landed as a session counts once, as the session) with the
     stage the customer was in at the time of the touch - the furthest stage reached strictly before

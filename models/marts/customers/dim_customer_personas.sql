@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config('customer_key')) }}
 {#- Persona per customer (issue 11): one row per dim_customers customer_key. The analyst's rules in
     seed personas are tried by ascending priority; the customer gets the persona of the first rule
     whose every condition holds, else var default_persona. A condition left empty matches anything;

@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config('customer_key')) }}
 {#- One row per customer (connected component of the identity graph, int_identity__identifiers),
     known (email or user_id) or anonymous (devices, orders, CRM contacts only). No raw email: the
     primary email appears only as its salted hash. -#}

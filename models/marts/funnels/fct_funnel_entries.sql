@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config('entry_key')) }}
 {#- One row per funnel entry with how far it got (SPEC section 6), and the entry session's channel,
     device and country. Join customer_key to dim_customers for any customer attribute (persona,
     segment, lifecycle) without a new model. -#}

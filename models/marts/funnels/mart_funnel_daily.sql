@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config(['funnel_name', 'step_number', 'entry_date', 'channel_group', 'device_category', 'country'])) }}
 {#- Funnel report by funnel, step, entry day, channel group, device category and country (SPEC
     section 6). Every step of every configured funnel gets a row for each (day, channel, device,
     country) with at least one entry, also when no entry reached the step (entrants 0). -#}

@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config('conversion_id')) }}
 {#- One row per conversion (SPEC 5): every non-cancelled order (first or repeat) and the
     configured micro-conversions: GA4 events (var micro_conversion_events, default sign_up and
     generate_lead) and CRM lifecycle changes (var crm_conversion_stages: a contact becoming a lead

@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config('touchpoint_id')) }}
 {#- One row per marketing interaction of a customer or anonymous visitor (SPEC 5): web sessions,
     email clicks (opens only when var email_opens_are_touches), CRM-logged sales touches (deals).
     An email click that lands as a web session of the same customer within

@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config('order_line_key')) }}
 {#- One row per order line of every shop system, with its order's customer and currency. -#}
 
 with

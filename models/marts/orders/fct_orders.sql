@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config('order_key')) }}
 {#- One row per order (Shopify and generic shop systems): money in the order currency and the
     reporting currency, the customer, the customer's order sequence and the GA session that bought. -#}
 

@@ -1,4 +1,3 @@
-{{ config(**journey.row_sync_config('session_key')) }}
 {#- One row per GA4 session (user_pseudo_id, ga_session_id), one row also when it crosses midnight,
     with the customer it belongs to: the customer of the user_id it was logged in as, else the
     customer (or anonymous visitor) of its device. -#}

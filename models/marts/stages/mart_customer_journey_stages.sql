@@ -1,4 +1,4 @@
-{{ config(**journey.row_sync_config('customer_key')) }}
+{{ config(materialized='table') }}
 
 {#- Journey stage per customer (SPEC 6): one row per customer_key with at least one touchpoint or
     conversion. Stages in order awareness < consideration < decision < retention < advocacy; each
