@@ -31,8 +31,19 @@ DEFAULT_MEMORY_LIMIT = "3GB"
 TEMP_DIRECTORY_ENV = "JOURNEY_DUCKDB_TEMP_DIRECTORY"
 
 
+# DuckDB's block allocator keeps the memory of freed 256 KiB blocks for the next ones instead of
+# returning it to the OS, which zeroes fresh pages on every new block (a 10M nightly dbt run: 8.4 s
+# of kernel time, 4.7 s with it). It only caps what the allocator may keep: the memory limit still
+# bounds what DuckDB uses. Default: the memory limit (loaders; dbt through profiles.yml).
+BLOCK_ALLOCATOR_MEMORY_ENV = "JOURNEY_DUCKDB_BLOCK_ALLOCATOR_MEMORY"
+
+
 def duckdb_memory_limit() -> str:
     return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
+
+def duckdb_block_allocator_memory() -> str:
+    return os.environ.get(BLOCK_ALLOCATOR_MEMORY_ENV) or duckdb_memory_limit()
 
 
 def duckdb_temp_directory(warehouse: Path) -> Path:

@@ -228,8 +228,6 @@ def test_generated_data_is_reused_only_for_the_same_arguments(tmp_path: Path) ->
 
 def test_dbt_profile_and_loaders_default_to_the_same_duckdb_memory_limit(monkeypatch) -> None:
     """profiles.yml cannot import Python: its env_var default must be config.py's by hand."""
-    import re
-
     from orchestration.config import (
         DEFAULT_MEMORY_LIMIT,
         MEMORY_LIMIT_ENV,
@@ -238,14 +236,72 @@ def test_dbt_profile_and_loaders_default_to_the_same_duckdb_memory_limit(monkeyp
     )
 
     profile = (PROJECT_DIR / "profiles.yml").read_text()
-    defaults = re.findall(
-        rf"memory_limit: \"{{{{ env_var\('{MEMORY_LIMIT_ENV}', '([^']+)'\) }}}}\"", profile
-    )
-    assert defaults == [DEFAULT_MEMORY_LIMIT]
+    assert _profile_memory_limit_default(profile) == DEFAULT_MEMORY_LIMIT
     monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
     assert duckdb_memory_limit() == DEFAULT_MEMORY_LIMIT
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "5GB")
     assert duckdb_memory_limit() == "5GB"
+
+
+def test_block_allocator_keeps_the_memory_limit_in_dbt_and_the_loaders(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """DuckDB's default keeps no freed block memory (0 bytes); the loaders' connection and dbt's
+    profile keep up to the memory limit unless JOURNEY_DUCKDB_BLOCK_ALLOCATOR_MEMORY says."""
+    import re
+
+    from orchestration.config import (
+        BLOCK_ALLOCATOR_MEMORY_ENV,
+        MEMORY_LIMIT_ENV,
+        PROJECT_DIR,
+    )
+    from orchestration.loaders.landing import connect
+
+    def setting(con: duckdb.DuckDBPyConnection) -> str:
+        return con.execute("select current_setting('block_allocator_memory')").fetchall()[0][0]
+
+    def as_duckdb_shows(value: str) -> str:
+        con = duckdb.connect()
+        try:
+            con.execute(f"set block_allocator_memory = '{value}'")
+            return setting(con)
+        finally:
+            con.close()
+
+    def loaders_setting(name: str) -> str:
+        con = connect(tmp_path / name)
+        try:
+            return setting(con)
+        finally:
+            con.close()
+
+    plain = duckdb.connect()
+    try:
+        assert setting(plain) == "0 bytes"
+    finally:
+        plain.close()
+    monkeypatch.delenv(BLOCK_ALLOCATOR_MEMORY_ENV, raising=False)
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "2GB")
+    assert loaders_setting("a.duckdb") == as_duckdb_shows("2GB")
+    monkeypatch.setenv(BLOCK_ALLOCATOR_MEMORY_ENV, "512MB")
+    assert loaders_setting("b.duckdb") == as_duckdb_shows("512MB")
+
+    profile = (PROJECT_DIR / "profiles.yml").read_text()
+    assert re.findall(r"block_allocator_memory: \"(.*)\"", profile) == [
+        f"{{{{ env_var('{BLOCK_ALLOCATOR_MEMORY_ENV}', env_var('{MEMORY_LIMIT_ENV}', "
+        f"'{_profile_memory_limit_default(profile)}')) }}}}"
+    ]
+
+
+def _profile_memory_limit_default(profile: str) -> str:
+    import re
+
+    from orchestration.config import MEMORY_LIMIT_ENV
+
+    (default,) = re.findall(
+        rf"memory_limit: \"{{{{ env_var\('{MEMORY_LIMIT_ENV}', '([^']+)'\) }}}}\"", profile
+    )
+    return default
 
 
 def test_loaders_spill_where_duckdb_would_unless_told_otherwise(

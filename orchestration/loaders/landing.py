@@ -18,7 +18,12 @@ from pathlib import Path
 import duckdb
 
 from orchestration import privacy, progress
-from orchestration.config import duckdb_memory_limit, duckdb_temp_directory, project_var
+from orchestration.config import (
+    duckdb_block_allocator_memory,
+    duckdb_memory_limit,
+    duckdb_temp_directory,
+    project_var,
+)
 from orchestration.loaders import manifest
 from orchestration.loaders.csv_reader import stage_csv
 from orchestration.loaders.errors import LoadError
@@ -81,6 +86,7 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     # default) rewrote the growing table once per GA4 day. The WAL is checkpointed at close.
     con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
     con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
+    con.execute(f"set block_allocator_memory = '{duckdb_block_allocator_memory()}'")
     con.execute("set temp_directory = ?", [str(duckdb_temp_directory(warehouse))])
     ensure_raw_layer(con)
     return con
