@@ -9,6 +9,7 @@ memory of real processes.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -248,8 +249,6 @@ def test_block_allocator_keeps_the_memory_limit_in_dbt_and_the_loaders(
 ) -> None:
     """DuckDB's default keeps no freed block memory (0 bytes); the loaders' connection and dbt's
     profile keep up to the memory limit unless JOURNEY_DUCKDB_BLOCK_ALLOCATOR_MEMORY says."""
-    import re
-
     from orchestration.config import (
         BLOCK_ALLOCATOR_MEMORY_ENV,
         MEMORY_LIMIT_ENV,
@@ -294,8 +293,6 @@ def test_block_allocator_keeps_the_memory_limit_in_dbt_and_the_loaders(
 
 
 def _profile_memory_limit_default(profile: str) -> str:
-    import re
-
     from orchestration.config import MEMORY_LIMIT_ENV
 
     (default,) = re.findall(
