@@ -198,6 +198,29 @@ def save(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> None:
     con.execute("commit")
 
 
+def missing_relations(
+    con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], unique_ids: frozenset[str]
+) -> list[str]:
+    """The models and seeds among `unique_ids` whose table or view is not in the warehouse (its
+    working file and attached marts file), e.g. a marts file deleted by hand."""
+    existing = set(
+        con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "union all select schema_name, view_name from duckdb_views()"
+        ).fetchall()
+    )
+    missing = []
+    for uid in unique_ids:
+        node = manifest.get("nodes", {}).get(uid, {})
+        if node.get("resource_type") not in _BUILT:
+            continue
+        if node.get("config", {}).get("materialized") == "ephemeral":
+            continue
+        if (node["schema"], node["alias"]) not in existing:
+            missing.append(uid)
+    return sorted(missing)
+
+
 def reached_from(manifest: dict[str, Any], starts: set[str]) -> set[str]:
     """Every node downstream of `starts` (child_map), with the unit tests of reached models."""
     children = manifest.get("child_map", {})

@@ -104,6 +104,8 @@ def _forget(args: argparse.Namespace) -> int:
             skip_unit_tests=args.skip_unit_tests,
             # incremental models keep events outside their lookback: rebuild them without the person
             full_refresh=True,
+            # the marts file's freed blocks may still hold the person: publish a fresh copy
+            rewrite_published=True,
             trigger="journey forget",
             log_level=args.log_level,
         )

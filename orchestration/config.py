@@ -54,6 +54,12 @@ def duckdb_temp_directory(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".tmp")
 
 
+def marts_file(warehouse: Path) -> Path:
+    """The DuckDB file dbt builds the marts into, beside the working file: `<working file>.marts`
+    (profiles.yml attaches it; it must name the same file). Publishing copies it whole."""
+    return warehouse.with_name(warehouse.name + ".marts")
+
+
 def landing_dir(value: str | Path | None = None) -> Path:
     """The landing folder: argument, else $JOURNEY_LANDING_DIR, else data/landing; absolute."""
     chosen = value or os.environ.get(LANDING_ENV) or DEFAULT_LANDING_DIR

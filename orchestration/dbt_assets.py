@@ -226,11 +226,18 @@ def plan_dbt_build(
         inputs = build_state.current_inputs(con, manifest, args)
         previous = None if full else build_state.previous_inputs(con)
         build_state.clear(con)
+        if full:
+            return build_state.BuildPlan(inputs, "a full build was asked for")
+        plan = build_state.plan_build(previous, inputs, manifest)
+        missing = build_state.missing_relations(con, manifest, plan.skipped)
     finally:
         con.close()
-    if full:
-        return build_state.BuildPlan(inputs, "a full build was asked for")
-    return build_state.plan_build(previous, inputs, manifest)
+    if missing:
+        names = ", ".join(uid.split(".")[-1] for uid in missing[:5])
+        return build_state.BuildPlan(
+            inputs, f"{len(missing)} relation(s) of the last build are missing ({names})"
+        )
+    return plan
 
 
 def unchanged_outputs(

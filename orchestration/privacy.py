@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.config import email_hash_salt
+from orchestration.config import email_hash_salt, marts_file
 from orchestration.loaders.sql import quote_literal
 
 TOMBSTONES = "raw.tombstones"
@@ -330,11 +330,19 @@ def remaining_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def compact(working: Path) -> Path:
-    """Rewrite the working file so blocks freed by deletes (which still hold the erased bytes)
-    are gone: COPY FROM DATABASE into a temp file next to it, then os.replace. Returns the path."""
-    temp = working.with_name(f".{working.name}.compact.tmp")
+    """Rewrite the working file and its marts file so blocks freed by deletes and rebuilds (which
+    still hold the erased bytes) are gone. Returns the working file's path."""
+    marts = marts_file(working)
+    if marts.exists():
+        _compact_file(marts)
+    return _compact_file(working)
+
+
+def _compact_file(path: Path) -> Path:
+    """COPY FROM DATABASE into a temp file next to `path`, then os.replace."""
+    temp = path.with_name(f".{path.name}.compact.tmp")
     temp.unlink(missing_ok=True)
-    con = duckdb.connect(str(working))
+    con = duckdb.connect(str(path))
     try:
         database = con.execute("select current_database()").fetchall()[0][0]
         con.execute(f"attach {quote_literal(str(temp))} as journey_compact")
@@ -348,5 +356,5 @@ def compact(working: Path) -> Path:
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(temp, working)
-    return working
+    os.replace(temp, path)
+    return path

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration import crashpoints, privacy, publish, run_records
+from orchestration.config import marts_file
 from orchestration.loaders.sql import quote_literal
 
 _HELD_LOCKS: dict[Path, list[int]] = {}  # lock file -> [fd, holders in this process]
@@ -79,15 +80,15 @@ class Preparation:
     notes: list[str] = field(default_factory=list)
 
 
-def _usable(working: Path) -> str | None:
-    """None when the working file opens (or does not exist yet); else DuckDB's error."""
-    if not working.exists():
+def _usable(path: Path) -> str | None:
+    """None when the DuckDB file opens (or does not exist yet); else DuckDB's error."""
+    if not path.exists():
         return None
     try:
-        con = duckdb.connect(str(working))
+        con = duckdb.connect(str(path))
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
-            raise RunInProgressError(f"the working file {working} is locked: {error}") from error
+            raise RunInProgressError(f"the working file {path} is locked: {error}") from error
         return str(error)
     except duckdb.Error as error:
         return str(error)
@@ -100,11 +101,11 @@ def _usable(working: Path) -> str | None:
         con.close()
 
 
-def _move_aside(working: Path) -> Path:
+def _move_aside(path: Path) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = working.with_name(f"{working.name}.unusable-{stamp}")
-    os.replace(working, target)
-    wal = working.with_name(working.name + ".wal")
+    target = path.with_name(f"{path.name}.unusable-{stamp}")
+    os.replace(path, target)
+    wal = path.with_name(path.name + ".wal")
     if wal.exists():
         os.replace(wal, target.with_name(target.name + ".wal"))
     return target
@@ -152,11 +153,14 @@ def _prepare(working: Path, published: Path, run_id: str, trigger: str) -> Prepa
     removed = publish.remove_temp_files(published)
     if removed:
         prep.notes.append(f"removed {len(removed)} temp file(s) of an unfinished publish")
-    problem = _usable(working)
-    if problem is not None:
-        moved = _move_aside(working)
+    # the working file and its marts file are one warehouse: either unusable, both move aside
+    files = [working, marts_file(working)]
+    problems = [(path, problem) for path in files if (problem := _usable(path)) is not None]
+    if problems:
+        moved = [_move_aside(path).name for path in files if path.exists()]
+        path, problem = problems[0]
         prep.notes.append(
-            f"working file unusable ({problem.splitlines()[0]}); moved to {moved.name}, "
+            f"{path.name} unusable ({problem.splitlines()[0]}); moved to {', '.join(moved)}, "
             "rebuilding from the landing folder"
         )
     working.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from orchestration import marts_db
 from orchestration.loaders.landing import all_sources, files_of
 from orchestration.loaders.sql import quote_ident
 
@@ -153,9 +154,9 @@ def rows_per_model(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     database = con.execute("select current_database()").fetchall()[0][0]
     tables = con.execute(
         "select table_schema, table_name from information_schema.tables "
-        "where table_catalog = ? and table_type = 'BASE TABLE' and table_schema in ? "
+        "where table_catalog in (?, ?) and table_type = 'BASE TABLE' and table_schema in ? "
         "order by 1, 2",
-        [database, list(MODEL_SCHEMAS)],
+        [database, marts_db.CATALOG, list(MODEL_SCHEMAS)],
     ).fetchall()
     counts = {}
     for schema, name in tables:

@@ -49,6 +49,7 @@ def run_nightly(
     published: Path,
     *,
     publish: bool = True,
+    rewrite_published: bool = False,
     skip_unit_tests: bool = False,
     full_refresh: bool = False,
     build_all: bool = False,
@@ -69,7 +70,9 @@ def run_nightly(
             run_config={
                 "loggers": {"console": {"config": {"log_level": log_level}}},
                 "ops": {
-                    "published__warehouse": {"config": {"enabled": publish}},
+                    "published__warehouse": {
+                        "config": {"enabled": publish, "rewrite": rewrite_published}
+                    },
                     "journey_dbt_assets": {
                         "config": {
                             "skip_unit_tests": skip_unit_tests,

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import marts_db
+
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "ops")
 
 
 def table_counts(warehouse: Path) -> list[tuple[str, str, int]]:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = marts_db.connect(warehouse, read_only=True)
     try:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
@@ -29,7 +31,7 @@ def table_counts(warehouse: Path) -> list[tuple[str, str, int]]:
 
 
 def last_runs(warehouse: Path, limit: int = 5) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = marts_db.connect(warehouse, read_only=True)
     try:
         return con.execute(
             "select run_id, started_at, status, coalesce(reason, '') from ops.pipeline_runs "

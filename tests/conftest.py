@@ -3,11 +3,11 @@
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from orchestration import marts_db
 from orchestration.cli import main as journey
-from orchestration.config import PROJECT_DIR
+from orchestration.config import PROJECT_DIR, marts_file
 from orchestration.generator import generate
 
 
@@ -21,7 +21,7 @@ class Built:
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         """Run SQL on the warehouse (read-only) with the truth Parquet files as views."""
-        con = duckdb.connect(str(self.warehouse), read_only=True)
+        con = marts_db.connect(self.warehouse, read_only=True)
         try:
             for name in ("persons", "devices", "sessions", "orders"):
                 con.execute(
@@ -31,6 +31,13 @@ class Built:
             return con.execute(sql, params or []).fetchall()
         finally:
             con.close()
+
+
+def copy_warehouse(source: Path, target: Path) -> Path:
+    """Copy a working file and its marts file (config.marts_file) to `target`; returns target."""
+    shutil.copyfile(source, target)
+    shutil.copyfile(marts_file(source), marts_file(target))
+    return target
 
 
 def build_sample(root: Path, customers: int, days: int, seed: int) -> Built:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
+from conftest import copy_warehouse
 
 from orchestration.config import PROJECT_DIR, WAREHOUSE_ENV
 from orchestration.conventions import check_manifest, check_manifest_file
@@ -186,7 +186,7 @@ def test_docs_site_documents_every_built_column(built, tmp_path):
     """`dbt docs generate` on the built warehouse: every model is in the catalog, every column the
     warehouse really has is described, and the exposures (BI contract, report) are declared."""
     warehouse = tmp_path / "journey.duckdb"
-    shutil.copyfile(built.warehouse, warehouse)
+    copy_warehouse(built.warehouse, warehouse)
     target = tmp_path / "docs"
     completed = subprocess.run(
         [DBT_EXECUTABLE, "docs", "generate", "--target-path", str(target)],

@@ -3,12 +3,11 @@ model builds, its tests run, it passes the conventions check and Dagster sees it
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import dagster as dg
-from conftest import Built, copy_project
+from conftest import Built, copy_project, copy_warehouse
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.config import PROJECT_DIR, WAREHOUSE_ENV
@@ -46,7 +45,7 @@ def test_add_a_model_as_the_guide_says(built: Built, tmp_path: Path):
         else:
             destination.write_text(content, encoding="utf-8")
     warehouse = tmp_path / "journey.duckdb"
-    shutil.copyfile(built.warehouse, warehouse)
+    copy_warehouse(built.warehouse, warehouse)
 
     env = {**os.environ, WAREHOUSE_ENV: str(warehouse)}
     completed = subprocess.run(

@@ -4,15 +4,14 @@ only through configuration (var funnels) shows up in the marts."""
 import json
 import math
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import yaml
-from conftest import Built
+from conftest import Built, copy_warehouse
 
+from orchestration import marts_db
 from orchestration.config import PROJECT_DIR
 from orchestration.generator import planted_truths
 
@@ -96,7 +95,7 @@ def default_funnels() -> list[dict]:
 
 def test_funnel_added_by_configuration_only(built: Built, tmp_path: Path) -> None:
     warehouse = tmp_path / "journey.duckdb"
-    shutil.copyfile(built.warehouse, warehouse)
+    copy_warehouse(built.warehouse, warehouse)
     funnels = default_funnels() + [
         {
             "name": "checkout_only",
@@ -127,7 +126,7 @@ def test_funnel_added_by_configuration_only(built: Built, tmp_path: Path) -> Non
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = marts_db.connect(warehouse, read_only=True)
     try:
         steps = con.execute(
             "select step_number, step_name, sum(entrants), sum(completions) "

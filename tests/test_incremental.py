@@ -35,10 +35,12 @@ from typing import Any
 import dagster as dg
 import duckdb
 import pytest
+from conftest import copy_warehouse
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner
 from warehouse_compare import warehouse_differences
 
+from orchestration import marts_db
 from orchestration.dbt_assets import dbt_build_args, full_refresh_run_config, journey_dbt_assets
 from orchestration.definitions import build_definitions
 from orchestration.generator import generate
@@ -158,7 +160,7 @@ def nightly(dbt: Dbt, landing: Path, warehouse: Path, *args: str) -> None:
 
 
 def customer_keys(warehouse: Path) -> dict[str, str]:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = marts_db.connect(warehouse, read_only=True)
     try:
         return dict(
             con.execute("select session_key, customer_key from marts.fct_sessions").fetchall()
@@ -273,7 +275,7 @@ def test_another_night_without_new_files_changes_nothing(
     scenario: Scenario, tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "journey.duckdb"
-    shutil.copyfile(scenario.nightly, warehouse)
+    copy_warehouse(scenario.nightly, warehouse)
     nightly(scenario.dbt, scenario.root / "landing_nightly", warehouse)
     assert list(differences(scenario.nightly, warehouse)) == []
 
@@ -311,7 +313,7 @@ def test_full_refresh_rebuilds_incremental_models(scenario: Scenario, tmp_path: 
     """--full-refresh rebuilds what an incremental run keeps: rows of old dates removed from the
     incremental tables come back, and the warehouse equals the full run again."""
     warehouse = tmp_path / "journey.duckdb"
-    shutil.copyfile(scenario.nightly, warehouse)
+    copy_warehouse(scenario.nightly, warehouse)
     con = duckdb.connect(str(warehouse))
     try:
         for table, column in (

@@ -6,6 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration import marts_db
 from orchestration.cli import main as journey
 from orchestration.generator import generate
 
@@ -13,7 +14,7 @@ SOURCES_IN_STAGING = ("ga4", "crm", "email", "shopify", "spend", "generic_orders
 
 
 def counts(warehouse: Path, schema: str) -> dict[str, int]:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = marts_db.connect(warehouse, read_only=True)
     try:
         names = [
             r[0]

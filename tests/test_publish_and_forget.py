@@ -31,9 +31,9 @@ import duckdb
 import pytest
 from warehouse_compare import sorted_rows
 
-from orchestration import privacy
+from orchestration import marts_db, privacy
 from orchestration.cli import main as journey
-from orchestration.config import PROJECT_DIR
+from orchestration.config import PROJECT_DIR, marts_file
 from orchestration.generator import generate
 from orchestration.loaders.landing import all_sources, files_of, load_all
 from orchestration.runner import run_nightly
@@ -65,7 +65,7 @@ def run_captured(args: list[str]) -> tuple[int, str]:
 
 
 def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
+    con = marts_db.connect(path, read_only=True)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
@@ -73,19 +73,17 @@ def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 def mart_rows(path: Path) -> dict[str, list[tuple]]:
-    """Every mart's rows, sorted; doubles rounded to 9 decimals (summation order)."""
-    con = duckdb.connect(str(path), read_only=True)
+    """Every mart's rows (of a published file, or of a working file's marts file), sorted; doubles
+    rounded to 9 decimals (summation order)."""
+    con = marts_db.connect(path, read_only=True)
     try:
-        (catalog,) = con.execute("select current_database()").fetchall()[0]
-        tables = [
-            t
-            for (t,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' "
-                "and table_name <> 'pipeline_runs' order by 1"
-            ).fetchall()
-        ]
+        tables = con.execute(
+            "select table_catalog, table_name from information_schema.tables "
+            "where table_schema = 'marts' and table_name <> 'pipeline_runs' order by 2"
+        ).fetchall()
         return {
-            table: sorted_rows(con, catalog, "marts", table, round_floats=9) for table in tables
+            table: sorted_rows(con, catalog, "marts", table, round_floats=9)
+            for catalog, table in tables
         }
     finally:
         con.close()
@@ -141,7 +139,7 @@ def traces(path: Path, person: Person) -> list[str]:
     """Where the person still appears: every table of every schema, the whole row as text
     (nested GA4 params included) for the long ids, every VARCHAR column for the order refs."""
     found = []
-    con = duckdb.connect(str(path), read_only=True)
+    con = marts_db.connect(path, read_only=True)  # a working file: with its marts file
     try:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
@@ -518,9 +516,18 @@ def test_forget_removes_the_person_everywhere(night: Night):
     assert traces(night.versions["v1"], person)
     for path in (night.working, night.versions["v2"], night.versions["v3"]):
         assert traces(path, person) == [], path
-    # not even in freed pages: the working file was compacted, the published ones built fresh
-    for path in (night.working, night.versions["v2"], night.versions["v3"]):
+    # not even in freed pages: the working files were compacted, the forget run's published file
+    # written anew (not a copy of the marts file), the later one copied from the compacted file
+    for path in (
+        night.working,
+        marts_file(night.working),
+        night.versions["v2"],
+        night.versions["v3"],
+    ):
         assert person.email.encode() not in path.read_bytes(), path
+    # the forget run rebuilt the marts, freeing blocks that held the person's rows; its published
+    # file was written anew, not copied from the marts file with those blocks
+    assert query(night.versions["v2"], "select free_blocks from pragma_database_size()") == [(0,)]
 
 
 def test_forgotten_person_stays_gone_after_reloading_old_exports(night: Night):

@@ -17,12 +17,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pytest
 from conftest import Built
 from scipy.stats import chi2
 
+from orchestration import marts_db
 from orchestration.clv import (
     BgNbdParams,
     GammaGammaParams,
@@ -403,7 +403,7 @@ class OrdersOnly:
         assert done.returncode == 0, done.stdout[-4000:]
 
     def query(self, sql: str) -> list[tuple]:
-        con = duckdb.connect(str(self.warehouse), read_only=True)
+        con = marts_db.connect(self.warehouse, read_only=True)
         try:
             return con.execute(sql).fetchall()
         finally:
@@ -415,9 +415,8 @@ def orders_only(tmp_path_factory: pytest.TempPathFactory) -> OrdersOnly:
     root = tmp_path_factory.mktemp("clv_orders_only")
     generate(out_dir=root / "landing", **LARGE_SAMPLE)
     sample = OrdersOnly(root, root / "clv.duckdb")
-    con = duckdb.connect(str(sample.warehouse))
+    con = marts_db.connect(sample.warehouse)  # fct_orders in the marts file, where dbt reads it
     try:
-        con.execute("create schema marts")
         # The fct_orders columns the CLV models read; money in USD (the reporting currency).
         con.execute(
             f"""
@@ -502,7 +501,7 @@ def test_large_sample_holdout_matches_an_independent_count(orders_only: OrdersOn
 def test_fit_history_is_kept_across_runs_and_rebuilt_by_full_refresh(
     orders_only: OrdersOnly,
 ) -> None:
-    con = duckdb.connect(str(orders_only.warehouse))
+    con = marts_db.connect(orders_only.warehouse)
     try:  # an earlier night's rows
         con.execute(
             f"insert into {FIT} by name select * replace ("

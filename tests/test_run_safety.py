@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import privacy, publish, run_records
-from orchestration.config import PROJECT_DIR
+from orchestration import marts_db, privacy, publish, run_records
+from orchestration.config import PROJECT_DIR, marts_file
 from orchestration.dbt_audit import audit_build, audit_freshness
 from orchestration.recovery import (
     RunInProgressError,
@@ -87,8 +87,7 @@ def test_freshness_reports_the_worst_source():
 
 
 def make_working(path: Path, rows: int) -> None:
-    con = duckdb.connect(str(path))
-    con.execute("create schema if not exists marts")
+    con = marts_db.connect(path)
     con.execute(f"create or replace table marts.fct_x as select range as i from range({rows})")
     con.execute("create or replace table marts.fct_x__dbt_tmp as select 1 as leftover")
     run_records.ensure(con)
@@ -96,7 +95,7 @@ def make_working(path: Path, rows: int) -> None:
 
 
 def publish_once(working: Path, published: Path, run_id: str) -> publish.PublishResult:
-    con = duckdb.connect(str(working))
+    con = marts_db.connect(working)
     try:
         run_records.start(con, run_id, "test")
         return publish.publish(
@@ -247,9 +246,12 @@ def test_unusable_working_file_is_moved_aside_and_reseeded(tmp_path):
 
     prep = prepare_run(working, published, "run-2", "test")
     release_run_lock(working)
-    aside = [p.name for p in tmp_path.iterdir() if ".unusable-" in p.name]
-    assert len(aside) == 1
-    assert any("unusable" in note for note in prep.notes)
+    # the marts file is part of the same warehouse: it moves aside with the working file
+    aside = sorted(
+        p.name.split(".unusable-")[0] for p in tmp_path.iterdir() if ".unusable-" in p.name
+    )
+    assert aside == ["journey.duckdb", "journey.duckdb.marts"]
+    assert any("journey.duckdb unusable" in note for note in prep.notes)
     con = duckdb.connect(str(working), read_only=True)
     try:
         runs = dict(con.execute("select run_id, status from ops.pipeline_runs").fetchall())
@@ -257,6 +259,34 @@ def test_unusable_working_file_is_moved_aside_and_reseeded(tmp_path):
         email_hash = privacy.hash_value("gone@example.com")
         kinds = con.execute("select kind, value_hash from raw.tombstones").fetchall()
         assert kinds == [("email", email_hash)]
+    finally:
+        con.close()
+
+
+def test_unusable_marts_file_moves_the_warehouse_aside(tmp_path):
+    working = tmp_path / "journey.duckdb"
+    published = tmp_path / "published" / "journey.duckdb"
+    make_working(working, 3)
+    publish_once(working, published, "run-1")
+    marts_file(working).write_bytes(b"this is not a DuckDB file" * 1000)
+
+    prep = prepare_run(working, published, "run-2", "test")
+    release_run_lock(working)
+    aside = sorted(
+        p.name.split(".unusable-")[0] for p in tmp_path.iterdir() if ".unusable-" in p.name
+    )
+    assert aside == ["journey.duckdb", "journey.duckdb.marts"]
+    assert any("journey.duckdb.marts unusable" in note for note in prep.notes)
+    con = marts_db.connect(working, read_only=True)
+    try:
+        assert con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'marts'"
+        ).fetchall() == [(0,)]
+        runs = dict(con.execute("select run_id, status from ops.pipeline_runs").fetchall())
+        assert runs == {
+            "run-1": "published",
+            "run-2": "running",
+        }  # re-seeded from the published file
     finally:
         con.close()
 

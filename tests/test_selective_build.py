@@ -214,20 +214,41 @@ def test_dbt_selects_exactly_what_the_plan_keeps(tmp_path: Path) -> None:
     assert selected & every == every - plan.skipped
 
 
-def test_a_build_clears_the_record_before_it_runs(tmp_path: Path) -> None:
-    """The record is gone once a build starts: if that build fails or is cut off, the next one
-    builds everything."""
+def recorded_build(tmp_path: Path, manifest: dict, without: str = "") -> WarehouseResource:
+    """A warehouse whose record says the whole project was built from its (empty) raw tables,
+    with a stand-in table for every model and seed but `without`."""
     warehouse = WarehouseResource(
         landing_dir=str(tmp_path), warehouse_path=str(tmp_path / "w.duckdb"), published_path=""
     )
-    manifest = project_manifest()
     con = connect(tmp_path / "w.duckdb")  # as the loaders leave it: every raw table exists
     try:
+        for uid, node in manifest["nodes"].items():
+            if node["resource_type"] in ("model", "seed") and uid != without:
+                con.execute(f'create schema if not exists "{node["schema"]}"')
+                con.execute(f'create table "{node["schema"]}"."{node["alias"]}" (stand_in int)')
         current = build_state.current_inputs(con, manifest, ["build"])
         build_state.save(con, current)
         assert build_state.previous_inputs(con) == current
     finally:
         con.close()
+    return warehouse
+
+
+def test_a_missing_relation_makes_the_build_complete(tmp_path: Path) -> None:
+    """A model the record says was built but whose table is gone (a marts file deleted by hand)
+    cannot be left out: the build is complete."""
+    manifest = project_manifest()
+    warehouse = recorded_build(tmp_path, manifest, without="model.journey.fct_sessions")
+    plan = plan_dbt_build(warehouse, manifest, ["build"], full=False)
+    assert not plan.selective
+    assert plan.reason == "1 relation(s) of the last build are missing (fct_sessions)"
+
+
+def test_a_build_clears_the_record_before_it_runs(tmp_path: Path) -> None:
+    """The record is gone once a build starts: if that build fails or is cut off, the next one
+    builds everything."""
+    manifest = project_manifest()
+    warehouse = recorded_build(tmp_path, manifest)
     plan = plan_dbt_build(warehouse, manifest, ["build"], full=False)
     assert plan.selective and plan.reason == "changed sources: none"
     con = duckdb.connect(str(tmp_path / "w.duckdb"))

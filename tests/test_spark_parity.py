@@ -16,11 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from orchestration import marts_db
 from orchestration.cli import main as journey
 from orchestration.generator import generate
 from orchestration.spark.parity import compare_tables, duckdb_mart
@@ -54,7 +54,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _duckdb_marts(warehouse: Path) -> list[str]:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = marts_db.connect(warehouse, read_only=True)
     try:
         return [
             name

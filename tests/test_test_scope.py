@@ -4,13 +4,12 @@ build, while `dbt test` still reads whole tables."""
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
-from conftest import Built
+from conftest import Built, copy_warehouse
 
 from orchestration.config import PROJECT_DIR
 
@@ -33,7 +32,7 @@ def dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.CompletedP
 def warehouse_copy(built: Built, tmp_path: Path) -> Path:
     """A copy of the sample warehouse a test may change."""
     warehouse = tmp_path / "journey.duckdb"
-    shutil.copyfile(built.warehouse, warehouse)
+    copy_warehouse(built.warehouse, warehouse)
     return warehouse
 
 

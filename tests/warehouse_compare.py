@@ -14,6 +14,9 @@ from typing import Any
 
 import duckdb
 
+from orchestration import marts_db
+from orchestration.config import marts_file
+
 RUN_METADATA_COLUMNS = frozenset(
     {
         "fitted_at",  # CLV fits: wall clock of the fit
@@ -86,20 +89,33 @@ def warehouse_differences(
     a: Path, b: Path, schemas: Sequence[str], extra_tables: Sequence[tuple[str, str]] = ()
 ) -> Iterator[str]:
     """Every table of `schemas` (and the extra (schema, table)s) that differs between warehouse
-    files a and b: a table only one has, a row count, or rows (sorted by all columns)."""
+    files a and b (with their marts files, when they have one): a table only one has, a row count,
+    or rows (sorted by all columns)."""
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{a}' as a (read_only)")
-        con.execute(f"attach '{b}' as b (read_only)")
-        tables = [(s, t) for s in schemas for t in table_names(con, "a", s)]
+        catalogs = {}
+        for side, path in (("a", a), ("b", b)):
+            con.execute(f"attach '{path}' as {side} (read_only)")
+            catalogs[side] = side
+            if marts_file(path).exists():
+                con.execute(f"attach '{marts_file(path)}' as {side}_marts (read_only)")
+                catalogs[side] = f"{side}_marts"
+
+        def catalog(side: str, schema: str) -> str:
+            return catalogs[side] if schema == marts_db.SCHEMA else side
+
+        tables = [(s, t) for s in schemas for t in table_names(con, catalog("a", s), s)]
         tables += list(extra_tables)
         for schema in schemas:
-            if table_names(con, "a", schema) != table_names(con, "b", schema):
+            if table_names(con, catalog("a", schema), schema) != table_names(
+                con, catalog("b", schema), schema
+            ):
                 yield f"{schema}: tables differ"
         for schema, table in tables:
-            columns = compared_columns(con, "a", schema, table)
-            left = sorted_rows(con, "a", schema, table, columns)
-            right = sorted_rows(con, "b", schema, table, columns)
+            left_catalog, right_catalog = catalog("a", schema), catalog("b", schema)
+            columns = compared_columns(con, left_catalog, schema, table)
+            left = sorted_rows(con, left_catalog, schema, table, columns)
+            right = sorted_rows(con, right_catalog, schema, table, columns)
             if len(left) != len(right):
                 yield f"{schema}.{table}: {len(left)} rows in A, {len(right)} in B"
                 continue

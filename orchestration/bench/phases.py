@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 
+from orchestration.config import marts_file
+
 
 def file_bytes(path: Path) -> int:
     """A DuckDB file's size with its write-ahead log."""
@@ -77,7 +79,7 @@ def run_phase(args: argparse.Namespace) -> dict[str, Any]:
         "dbt_layers": layers,
         "slowest_dbt_nodes": slowest_nodes(run_results),
         "ga4_events_in_raw": _ga4_events(warehouse),
-        "warehouse_bytes": file_bytes(warehouse),
+        "warehouse_bytes": file_bytes(warehouse) + file_bytes(marts_file(warehouse)),
         "published_bytes": file_bytes(published),
     }
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration import privacy, progress
+from orchestration import marts_db, privacy, progress
 from orchestration.config import (
     duckdb_block_allocator_memory,
     duckdb_memory_limit,
@@ -89,6 +89,7 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     con.execute(f"set block_allocator_memory = '{duckdb_block_allocator_memory()}'")
     con.execute("set temp_directory = ?", [str(duckdb_temp_directory(warehouse))])
     ensure_raw_layer(con)
+    marts_db.attach(con, warehouse)
     return con
 
 

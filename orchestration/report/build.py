@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import marts_db
 from orchestration.report import figures, journey_map, queries
 from orchestration.report.page import Header, Plot, Section, render
 
@@ -219,7 +220,7 @@ def build_report(
         raise FileNotFoundError(f"no warehouse at {warehouse}: run `journey run` first")
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(warehouse)
     built_at = datetime.now(UTC)
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = marts_db.connect(warehouse, read_only=True)
     try:
         header = _header(con, warehouse, built_at)
         sections = [_section(con, chart) for chart in charts]

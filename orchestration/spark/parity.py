@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
+
+from orchestration import marts_db
 
 # Columns whose value depends on the run, not on the data: when the fit ran and how long it took.
 RUN_DEPENDENT_COLUMNS = frozenset({"fitted_at", "fit_seconds"})
@@ -34,7 +36,7 @@ def arrow_rows(table: pa.Table, columns: Sequence[str]) -> list[tuple]:
 
 
 def duckdb_mart(warehouse: str, table: str) -> pa.Table:
-    con = duckdb.connect(warehouse, read_only=True)
+    con = marts_db.connect(Path(warehouse), read_only=True)
     try:
         return con.sql(f'select * from marts."{table}"').to_arrow_table()
     finally:
