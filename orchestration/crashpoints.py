@@ -7,8 +7,8 @@ Inert unless the environment asks for it (tests only):
   can SIGKILL the run at a known point.
 
 Stages: `load` (first loader step starts), `dbt:freshness`, `dbt:build` (dbt build started; the
-detail is the dbt target folder), `publish:start`, `publish:copying` (the temp file holds part of
-the marts), `publish:replace` (the temp file is complete and fsynced, before os.replace),
+detail is the dbt target folder), `publish:start`, `publish:copying` (the temp file holds the marts,
+not yet the run records), `publish:replace` (the temp file is complete and fsynced, before os.replace),
 `publish:done`.
 """
 

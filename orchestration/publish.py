@@ -62,23 +62,24 @@ def remove_temp_files(published: Path) -> list[Path]:
     return removed
 
 
-def mart_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
-    """Tables and views of `database`'s marts schema that BI reads (dbt scratch relations left out)."""
-    rows = con.execute(
-        "select table_name from information_schema.tables "
+def _relations(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
+    """(name, table type) of every table and view of `database`'s marts schema."""
+    return con.execute(
+        "select table_name, table_type from information_schema.tables "
         "where table_catalog = ? and table_schema = ? order by table_name",
         [database, PUBLISHED_SCHEMA],
     ).fetchall()
-    return [name for (name,) in rows if not name.endswith(_DBT_SCRATCH_SUFFIXES)]
+
+
+def mart_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    """Tables and views of `database`'s marts schema that BI reads (dbt scratch relations left out)."""
+    return [
+        name for name, _ in _relations(con, database) if not name.endswith(_DBT_SCRATCH_SUFFIXES)
+    ]
 
 
 def _drop_scratch_relations(con: duckdb.DuckDBPyConnection, database: str) -> None:
-    rows = con.execute(
-        "select table_name, table_type from information_schema.tables "
-        "where table_catalog = ? and table_schema = ?",
-        [database, PUBLISHED_SCHEMA],
-    ).fetchall()
-    for name, kind in rows:
+    for name, kind in _relations(con, database):
         if name.endswith(_DBT_SCRATCH_SUFFIXES):
             relation = "view" if kind == "VIEW" else "table"
             con.execute(

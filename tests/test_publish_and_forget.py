@@ -322,7 +322,7 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Night:
         kill_group(process)
         n.shas["after_kill_dbt"] = sha256(n.published)
 
-        # 5b. SIGKILL while publishing (the temp file holds part of the marts)
+        # 5b. SIGKILL while publishing (the temp file holds the marts, not yet the run records)
         process, stages = start_run(
             n, "kill_publish", JOURNEY_PAUSE_AT="publish:copying", JOURNEY_PAUSE_SECONDS="900"
         )
