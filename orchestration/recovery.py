@@ -88,7 +88,9 @@ def _usable(path: Path) -> str | None:
         con = duckdb.connect(str(path))
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
-            raise RunInProgressError(f"{path} (the working warehouse) is locked: {error}") from error
+            raise RunInProgressError(
+                f"{path} (the working warehouse) is locked: {error}"
+            ) from error
         return str(error)
     except duckdb.Error as error:
         return str(error)
