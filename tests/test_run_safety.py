@@ -233,7 +233,8 @@ def test_load_killed_inside_its_transaction_leaves_no_trace_and_reloads(tmp_path
         con.close()
 
 
-def test_unusable_working_file_is_moved_aside_and_reseeded(tmp_path):
+@pytest.mark.parametrize("damaged", ["journey.duckdb", "journey.duckdb.marts"])
+def test_unusable_working_file_is_moved_aside_and_reseeded(tmp_path, damaged):
     working = tmp_path / "journey.duckdb"
     published = tmp_path / "published" / "journey.duckdb"
     # history: a published file with two run records; one tombstone in the ledger
@@ -242,51 +243,25 @@ def test_unusable_working_file_is_moved_aside_and_reseeded(tmp_path):
     con = duckdb.connect(str(working))
     privacy.forget(con, working, "gone@example.com")
     con.close()
-    working.write_bytes(b"this is not a DuckDB file" * 1000)
+    (tmp_path / damaged).write_bytes(b"this is not a DuckDB file" * 1000)
 
     prep = prepare_run(working, published, "run-2", "test")
     release_run_lock(working)
-    # the marts file is part of the same warehouse: it moves aside with the working file
+    # the working file and its marts file are one warehouse: both move aside
     aside = sorted(
         p.name.split(".unusable-")[0] for p in tmp_path.iterdir() if ".unusable-" in p.name
     )
-    assert aside == ["journey.duckdb", "journey.duckdb.marts"]
-    assert any("journey.duckdb unusable" in note for note in prep.notes)
-    con = duckdb.connect(str(working), read_only=True)
+    assert aside == ["journey.duckdb", marts_file(working).name]
+    assert any(f"{damaged} unusable" in note for note in prep.notes)
+    con = marts_db.connect(working, read_only=True)
     try:
+        marts = "select count(*) from duckdb_tables() where schema_name = 'marts'"
+        assert con.execute(marts).fetchall() == [(0,)]
         runs = dict(con.execute("select run_id, status from ops.pipeline_runs").fetchall())
         assert runs == {"run-1": "published", "run-2": "running"}
         email_hash = privacy.hash_value("gone@example.com")
         kinds = con.execute("select kind, value_hash from raw.tombstones").fetchall()
         assert kinds == [("email", email_hash)]
-    finally:
-        con.close()
-
-
-def test_unusable_marts_file_moves_the_warehouse_aside(tmp_path):
-    working = tmp_path / "journey.duckdb"
-    published = tmp_path / "published" / "journey.duckdb"
-    make_working(working, 3)
-    publish_once(working, published, "run-1")
-    marts_file(working).write_bytes(b"this is not a DuckDB file" * 1000)
-
-    prep = prepare_run(working, published, "run-2", "test")
-    release_run_lock(working)
-    aside = sorted(
-        p.name.split(".unusable-")[0] for p in tmp_path.iterdir() if ".unusable-" in p.name
-    )
-    assert aside == ["journey.duckdb", "journey.duckdb.marts"]
-    assert any("journey.duckdb.marts unusable" in note for note in prep.notes)
-    con = marts_db.connect(working, read_only=True)
-    try:
-        assert con.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'marts'"
-        ).fetchall() == [(0,)]
-        runs = dict(con.execute("select run_id, status from ops.pipeline_runs").fetchall())
-        assert runs == {
-            "run-1": "published",
-            "run-2": "running",
-        }  # re-seeded from the published file
     finally:
         con.close()
 
