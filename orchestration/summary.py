@@ -31,7 +31,7 @@ def table_counts(warehouse: Path) -> list[tuple[str, str, int]]:
 
 
 def last_runs(warehouse: Path, limit: int = 5) -> list[tuple]:
-    con = marts_db.connect(warehouse, read_only=True)
+    con = duckdb.connect(str(warehouse), read_only=True)  # ops only: no marts file needed
     try:
         return con.execute(
             "select run_id, started_at, status, coalesce(reason, '') from ops.pipeline_runs "
